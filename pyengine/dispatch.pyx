@@ -1,0 +1,364 @@
+"""The one dispatcher: query buffer -> parser -> command table -> call().
+
+``process_input`` drains a client's query buffer: it runs the RESP parser,
+and for each complete command calls ``process_command``, which looks the
+command up (case-insensitive, subcommands included), applies the checks
+Redis applies before running anything (existence, arity, protected
+commands, authentication, OOM, client pause) and then ``call``s it,
+measuring time for INFO commandstats, SLOWLOG and latency stats.
+
+Both front ends use this module: the network server after each read, the
+embedded engine for each call. Commands implemented in C are invoked
+through a function pointer with no Python object created; commands
+implemented in Python get the Client object and read ``c.args()``.
+"""
+
+from libc.string cimport memcpy
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_CheckExact
+
+from engine.dict cimport pe_entry, dict_find, dict_t
+from engine.resp cimport (reqparser_reset, resp_parse_request, resp_format_parse_error,
+                          rbuf_consume, rbuf_append, PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR, REQ_NONE)
+from engine.util cimport lower_into
+from engine._mem cimport mem_used
+from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_error_len,
+                            add_error_obj, monotonic_us, ustime,
+                            CMD_PROTECTED, CMD_NO_AUTH, CMD_DENYOOM, CMD_MAY_REPLICATE,
+                            CMD_WRITE, CMD_SKIP_SLOWLOG, CMD_FAST,
+                            CLIENT_CLOSE_AFTER_REPLY, CLIENT_PROTOCOL_ERROR, CLIENT_CLOSE_ASAP,
+                            CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
+                            CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
+                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE)
+from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
+
+import sys
+import traceback
+
+cdef enum:
+    MAX_CMD_NAME = 64
+
+
+def bind_proc(Command cmd, proc):
+    """Attach an implementation to a command: a capsule made by
+    core.proc_capsule (C) or a Python callable taking the Client."""
+    if PyCapsule_CheckExact(proc):
+        cmd.cproc = <cproc_t>PyCapsule_GetPointer(proc, b"pyengine.proc")
+        cmd.pyproc = None
+    else:
+        cmd.cproc = NULL
+        cmd.pyproc = proc
+
+
+cdef inline Command _find(void* table, const char* name, size_t n):
+    cdef char low[MAX_CMD_NAME]
+    cdef pe_entry* e
+    if n >= MAX_CMD_NAME or table == NULL:
+        return None
+    lower_into(low, name, n)
+    e = dict_find(<dict_t*>table, low, n)
+    if e == NULL:
+        return None
+    return <Command>e.v.ptr
+
+
+cdef Command lookup_command(Server srv, const char** argv, size_t* argvlen, int argc):
+    """The command (or subcommand) argv names, or None."""
+    cdef Command base = _find(srv.cmd_lookup, argv[0], argvlen[0])
+    if base is None or base.subcommands == NULL or argc < 2:
+        return base
+    return _find(base.subcommands, argv[1], argvlen[1])
+
+
+def lookup(Server srv, list args):
+    """Python-level lookup (COMMAND INFO/GETKEYS, scripting)."""
+    if not args:
+        return None
+    name = args[0].decode("latin-1").lower() if isinstance(args[0], bytes) else args[0].lower()
+    base = srv.commands_by_name.get(name)
+    if base is None or not base.subcommands_py or len(args) < 2:
+        return base
+    sub = args[1].decode("latin-1").lower() if isinstance(args[1], bytes) else args[1].lower()
+    return base.subcommands_py.get(sub)
+
+
+cdef bytes _cstr_prefix(const char* p, size_t n, size_t limit):
+    """Like printf("%.*s"): stop at a NUL byte, at most ``limit`` bytes."""
+    cdef size_t i = 0
+    while i < n and i < limit and p[i] != 0:
+        i += 1
+    return p[:i]
+
+
+cdef void _reply_unknown(Client c):
+    """Redis's unknown command / unknown subcommand error text."""
+    cdef Command base = _find(c.srv.cmd_lookup, c.argv[0], c.argvlen[0])
+    cdef bytes msg
+    cdef bytearray args
+    cdef int i
+    if base is not None and base.subcommands != NULL:
+        msg = (b"ERR unknown subcommand '" + _cstr_prefix(c.argv[1], c.argvlen[1], 128) +
+               b"'. Try " + _cstr_prefix(c.argv[0], c.argvlen[0], 1 << 30).upper() + b" HELP.")
+    else:
+        args = bytearray()
+        i = 1
+        while i < c.argc and len(args) < 128:
+            args += b"'" + _cstr_prefix(c.argv[i], c.argvlen[i], 128 - len(args)) + b"' "
+            i += 1
+        msg = (b"ERR unknown command '" + _cstr_prefix(c.argv[0], c.argvlen[0], 128) +
+               b"', with args beginning with: " + bytes(args))
+    add_error_len(c, msg, len(msg))
+
+
+cdef void _reject(Client c, Command cmd, const char* msg, size_t n):
+    if c.flags & CLIENT_MULTI:
+        c.flags |= CLIENT_DIRTY_EXEC
+    if cmd is not None:
+        cmd.rejected_calls += 1
+    add_error_len(c, msg, n)
+
+
+cdef bint _debug_allowed(Client c):
+    cdef int mode = c.srv.enable_debug_cmd
+    return mode == 1 or (mode == 2 and c.is_local)
+
+
+cdef int process_command(Client c) except -1:
+    """Check and run the command in c.argv. Always leaves a reply (or the
+    client is blocked/paused). Returns 0."""
+    cdef Server srv = c.srv
+    cdef Command cmd = lookup_command(srv, c.argv, c.argvlen, c.argc)
+    cdef bytes msg
+    c.cmd = cmd
+    if cmd is None:
+        if c.flags & CLIENT_MULTI:
+            c.flags |= CLIENT_DIRTY_EXEC
+        _reply_unknown(c)
+        return 0
+    c.lastcmd = cmd
+    if (cmd.arity > 0 and cmd.arity != c.argc) or c.argc < -cmd.arity:
+        msg = b"ERR wrong number of arguments for '" + cmd.fullname.encode() + b"' command"
+        _reject(c, cmd, msg, len(msg))
+        return 0
+    if cmd.flags & CMD_PROTECTED:
+        if cmd.fullname.startswith("debug") and not _debug_allowed(c):
+            msg = (b"ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+                   b"\"local\", you can run it from a local connection, otherwise you need to set "
+                   b"this option in the configuration file, and then restart the server.")
+            _reject(c, cmd, msg, len(msg))
+            return 0
+    if not c.authenticated and not (cmd.flags & CMD_NO_AUTH):
+        _reject(c, cmd, MSG_NOAUTH, len(MSG_NOAUTH))
+        return 0
+    if srv.maxmemory and (cmd.flags & CMD_DENYOOM):
+        if not srv.instance.free_memory_if_needed():
+            _reject(c, cmd, MSG_OOM, len(MSG_OOM))
+            return 0
+    if srv.client_pause_type and not (c.flags & CLIENT_IN_PAUSE):
+        if srv.client_pause_type == 2 or (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)):
+            if srv.instance.pause_client(c):
+                return 0
+    return call(c, cmd)
+
+
+cdef int call(Client c, Command cmd) except -1:
+    """Run ``cmd`` for ``c`` and account for it (commandstats, slowlog)."""
+    cdef Server srv = c.srv
+    cdef long long prev_errors = srv.stat_total_error_replies
+    cdef size_t reply_mark = c.reply.len
+    cdef long long start, duration
+    srv.ustime = ustime()
+    srv.mstime = srv.ustime // 1000
+    srv.current_client = c
+    start = monotonic_us()
+    try:
+        if cmd.cproc != NULL:
+            cmd.cproc(c)
+        else:
+            cmd.pyproc(c)
+    except Exception as exc:
+        _internal_error(c, cmd, exc)
+    duration = monotonic_us() - start
+    srv.current_client = None
+    if srv.stat_total_error_replies > prev_errors:
+        cmd.failed_calls += 1
+    cmd.calls += 1
+    cmd.usec += duration
+    srv.stat_numcommands += 1
+    if c.flags & CLIENT_CLOSE_AFTER_COMMAND:
+        c.flags &= ~CLIENT_CLOSE_AFTER_COMMAND
+        c.flags |= CLIENT_CLOSE_AFTER_REPLY
+    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
+        c.reply.len = reply_mark
+    c.flags &= ~CLIENT_REPLY_SKIP
+    if c.flags & CLIENT_REPLY_SKIP_NEXT:
+        c.flags |= CLIENT_REPLY_SKIP
+        c.flags &= ~CLIENT_REPLY_SKIP_NEXT
+    if (duration >= srv.slowlog_log_slower_than and srv.slowlog_log_slower_than >= 0 and
+            not (cmd.flags & CMD_SKIP_SLOWLOG) and srv.slowlog is not None):
+        srv.slowlog.push(c, cmd, duration)
+    if srv.latency_tracking:
+        record_latency(cmd, duration)
+    return 0
+
+
+cdef void _internal_error(Client c, Command cmd, exc):
+    """A bug in a command implementation: log it and tell the client, never
+    crash the server or leave the client without a reply."""
+    tb = traceback.format_exc()
+    if c.srv.log is not None:
+        try:
+            c.srv.log("warning", "Internal error running '%s': %s" % (cmd.fullname, tb))
+        except Exception:
+            pass
+    else:
+        sys.stderr.write(tb)
+    msg = ("ERR internal error while running '%s': %s" % (cmd.fullname, exc)).encode(
+        "utf-8", "replace")
+    add_error_len(c, msg, len(msg))
+
+
+# ---- latency histogram (INFO latencystats) ---------------------------------------
+#
+# Log-linear buckets: values below 16 us have one bucket each; above, each
+# power of two is split in 16 sub-buckets (about 6% resolution), like an HDR
+# histogram with one significant digit and a bit. 64 powers x 16 = 1024 slots.
+
+cdef enum:
+    HIST_SUB = 16
+    HIST_SLOTS = 1024
+
+cdef class LatencyHistogram:
+    cdef long long counts[HIST_SLOTS]
+    cdef public long long total
+
+    def __cinit__(self):
+        cdef int i
+        for i in range(HIST_SLOTS):
+            self.counts[i] = 0
+        self.total = 0
+
+    cdef void record(self, long long us) noexcept:
+        cdef int slot
+        cdef int p
+        cdef unsigned long long v = <unsigned long long>(us if us > 0 else 0)
+        if v < HIST_SUB:
+            slot = <int>v
+        else:
+            p = 63 - __builtin_clzll(v)          # v in [2^p, 2^(p+1))
+            slot = (p - 3) * HIST_SUB + <int>((v >> (p - 4)) & (HIST_SUB - 1))
+        if slot >= HIST_SLOTS:
+            slot = HIST_SLOTS - 1
+        self.counts[slot] += 1
+        self.total += 1
+
+    cdef double _slot_value(self, int slot):
+        cdef int p
+        if slot < HIST_SUB:
+            return slot
+        p = slot // HIST_SUB + 3
+        return <double>((1ULL << p) + (<unsigned long long>(slot % HIST_SUB) << (p - 4)))
+
+    def percentile(self, double pct):
+        """The value (us) at or below which ``pct`` percent of samples fall."""
+        cdef long long want, seen = 0
+        cdef int i
+        if self.total == 0:
+            return 0.0
+        want = <long long>(pct / 100.0 * self.total + 0.5)
+        if want < 1:
+            want = 1
+        for i in range(HIST_SLOTS):
+            seen += self.counts[i]
+            if seen >= want:
+                return self._slot_value(i)
+        return self._slot_value(HIST_SLOTS - 1)
+
+    def reset(self):
+        cdef int i
+        for i in range(HIST_SLOTS):
+            self.counts[i] = 0
+        self.total = 0
+
+
+cdef extern from *:
+    int __builtin_clzll(unsigned long long x) nogil
+
+
+cdef void record_latency(Command cmd, long long us) noexcept:
+    if cmd.latency is None:
+        cmd.latency = LatencyHistogram()
+    (<LatencyHistogram>cmd.latency).record(us)
+
+
+# ---- input processing ----------------------------------------------------------
+
+cdef int process_input(Client c) except -1:
+    """Execute every complete command in the client's query buffer, then
+    drop the consumed bytes. Stops early when the client must close, is
+    blocked or paused. Returns 0."""
+    cdef int st
+    cdef char errbuf[256]
+    cdef int n
+    cdef size_t drop
+    cdef int i
+    while c.qb_pos < c.querybuf.len:
+        if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED):
+            break
+        if c.parser.reqtype == REQ_NONE:
+            c.cmd_start = c.qb_pos
+        c.parser.proto_max_bulk_len = c.srv.proto_max_bulk_len
+        c.parser.unauthenticated = not c.authenticated
+        st = resp_parse_request(&c.parser, c.querybuf.data, c.querybuf.len, &c.qb_pos)
+        if st == PARSE_NEED_MORE:
+            break
+        if st == PARSE_ERROR:
+            n = resp_format_parse_error(&c.parser, errbuf, sizeof(errbuf))
+            add_error_len(c, errbuf, n)
+            c.flags |= CLIENT_CLOSE_AFTER_REPLY | CLIENT_PROTOCOL_ERROR
+            if c.srv.log is not None:
+                c.srv.log("verbose", "Protocol error (%s) from client: id=%d addr=%s" % (
+                    c.parser.log_reason.decode(), c.id, c.addr))
+            c.qb_pos = c.querybuf.len
+            reqparser_reset(&c.parser)
+            break
+        if c.parser.argc > 0:
+            c.set_argv()
+            c.argv_len_sum = 0
+            process_command(c)
+            if c.flags & CLIENT_BLOCKED:
+                # keep argv valid: the command will be re-run from this point
+                c.qb_pos = c.cmd_start
+                reqparser_reset(&c.parser)
+                break
+        reqparser_reset(&c.parser)
+    # Drop what was consumed, keeping a partially parsed command in place.
+    drop = c.cmd_start if c.parser.reqtype != REQ_NONE else c.qb_pos
+    if drop > 0:
+        rbuf_consume(&c.querybuf, drop)
+        c.qb_pos -= drop
+        if c.parser.reqtype != REQ_NONE and not c.parser.args_inline:
+            for i in range(c.parser.argc):
+                c.parser.argv_off[i] -= drop
+        c.cmd_start = 0
+    return 0
+
+
+def feed(Client c, data):
+    """Append bytes to the client's query buffer and process them
+    (embedded connections and tests)."""
+    cdef const unsigned char[:] view = data
+    if len(data):
+        rbuf_append(&c.querybuf, <const char*>&view[0], len(data))
+    process_input(c)
+
+
+def execute(Client c):
+    """Run the command already placed in c.argv (Client.set_args)."""
+    c.cmd_start = 0
+    process_command(c)
+
+
+def run_command(Client c, Command cmd):
+    """Run ``cmd`` with c's current argv, skipping lookup and checks (MULTI/EXEC,
+    scripts)."""
+    call(c, cmd)

@@ -1,0 +1,134 @@
+"""The embedded engine: pyengine in-process, no socket.
+
+``Engine`` owns an Instance and a Client with no connection. ``execute``
+hands argv straight to the dispatcher (no RESP parsing on the way in) and
+decodes the RESP reply into Python values; ``feed`` takes raw RESP bytes,
+which is what the redis-py compatible connection (pyengine.client) uses.
+Both go through the same dispatcher and commands as the network server.
+
+The engine is single-threaded like Redis: calls from several threads are
+serialised by a lock. Periodic work (active expiry, rehashing) runs at the
+start of a call when a cron tick is due, so an idle engine does no work.
+"""
+
+import threading
+import time
+
+from engine.resp import ReplyReader, ReplyError
+from pyengine import core, dispatch
+from pyengine.config import Config, lookup as config_lookup
+from pyengine.instance import Instance
+
+
+class ResponseError(Exception):
+    """An error reply; ``str(e)`` is Redis's text ("ERR ...", "WRONGTYPE ...")."""
+
+
+def _encode(arg):
+    if isinstance(arg, bytes):
+        return arg
+    if isinstance(arg, str):
+        return arg.encode("utf-8", "surrogateescape")
+    if isinstance(arg, bool):
+        return b"1" if arg else b"0"
+    if isinstance(arg, int):
+        return str(arg).encode()
+    if isinstance(arg, float):
+        return repr(arg).encode()
+    if isinstance(arg, (bytearray, memoryview)):
+        return bytes(arg)
+    raise TypeError("cannot send %r as a command argument" % (arg,))
+
+
+def make_config(options):
+    """A Config with embedded defaults (no snapshots, DEBUG allowed: the
+    caller is always local) plus ``options``
+    (names with - or _, values as in redis.conf)."""
+    cfg = Config()
+    cfg.set_from_args(config_lookup("save"), [""])
+    cfg.set_from_args(config_lookup("enable-debug-command"), ["local"])
+    for name, value in options.items():
+        p = config_lookup(name.replace("_", "-"))
+        if p is None:
+            raise ValueError("unknown configuration parameter %r" % name)
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        args = str(value).split() if p.multi_arg and str(value).strip() else [str(value)]
+        cfg.set_from_args(p, args)
+    return cfg
+
+
+class Engine:
+    """An in-process pyengine.
+
+    >>> e = Engine()
+    >>> e.execute("SET", "k", "v")
+    'OK'
+    >>> e.execute("GET", "k")
+    b'v'
+
+    Replies map to Python as: simple string -> str, bulk -> bytes,
+    integer -> int, null -> None, array -> list, map -> dict, set -> set,
+    double -> float, boolean -> bool. Error replies raise ResponseError.
+    Keyword arguments are configuration parameters (``maxmemory="10mb"``).
+    """
+
+    def __init__(self, **options):
+        self.instance = Instance(make_config(options))
+        self._lock = threading.RLock()
+        self._client = self.new_client()
+        self._next_cron = 0.0
+
+    def new_client(self):
+        """A fresh connection-less client (its own db selection, RESP version)."""
+        c = self.instance.new_client(-1)
+        c.flags |= core.CLIENT_EMBEDDED_FLAG
+        c.addr = ""
+        c.is_local = True
+        return c
+
+    def _tick(self):
+        now = time.monotonic()
+        if now >= self._next_cron:
+            self.instance.cron()
+            self._next_cron = now + 1.0 / self.instance.srv.hz
+        self.instance.before_sleep()
+
+    def execute(self, *args):
+        """Run one command; return its reply as Python values."""
+        return self.execute_on(self._client, args)
+
+    def execute_on(self, client, args):
+        argv = [_encode(a) for a in args]
+        if not argv:
+            raise ValueError("empty command")
+        with self._lock:
+            self._tick()
+            client.set_args(argv)
+            dispatch.execute(client)
+            data = client.take_reply()
+        if not data:
+            return None          # CLIENT REPLY OFF/SKIP
+        reader = ReplyReader()
+        reader.feed(data)
+        value = reader.gets()
+        if isinstance(value, ReplyError):
+            raise ResponseError(str(value))
+        return value
+
+    def feed(self, client, data):
+        """Process raw RESP bytes from ``client``; return the reply bytes."""
+        with self._lock:
+            self._tick()
+            dispatch.feed(client, data)
+            return client.take_reply()
+
+    def close_client(self, client):
+        with self._lock:
+            self.instance.forget_client(client)
+
+    def serve(self, host="127.0.0.1", port=0, **kwargs):
+        """Start a real network server on this engine's data in a
+        background thread. Returns the running ThreadedServer."""
+        from server.threaded import ThreadedServer
+        return ThreadedServer(self, host=host, port=port, **kwargs)

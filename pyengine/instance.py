@@ -1,0 +1,201 @@
+"""One running pyengine: the Server state plus everything around it.
+
+An ``Instance`` owns a ``core.Server`` (databases, command table, stats),
+its ``Config``, the slow log, the logger, and the periodic work (the cron:
+active expiry, rehashing, client timeouts). The network front end
+(server/) and the embedded engine (pyengine.embedded) each create one and
+drive it; commands reach it as ``c.srv.instance``.
+"""
+
+import os
+import sys
+import time
+
+from engine import dict as _edict
+from pyengine import core, table, procs
+from pyengine.config import Config
+from pyengine.db import run_cron, run_fast_expire_cycle
+from pyengine.evict import free_memory_if_needed, policy_flags
+
+# One secret hash seed per process: every dict hashes with it.
+_edict.set_seed(os.urandom(16))
+
+LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3}
+LOG_MARKS = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}
+
+from pyengine.version import PYENGINE_VERSION, REDIS_VERSION  # noqa: F401
+
+
+class SlowLog:
+    """SLOWLOG entries, newest first, capped at slowlog-max-len."""
+
+    def __init__(self, instance):
+        self.instance = instance
+        self.entries = []
+        self.next_id = 0
+
+    def push(self, c, cmd, duration):
+        maxlen = self.instance.config["slowlog-max-len"]
+        if maxlen == 0:
+            return
+        args = c.args()
+        shown = []
+        limit = min(len(args), 32)
+        for j in range(limit):
+            if limit != len(args) and j == limit - 1:
+                shown.append(b"... (%d more arguments)" % (len(args) - limit + 1))
+                break
+            a = args[j]
+            if cmd.spec and cmd.fullname.startswith(("auth", "hello", "config|set")) and j >= 1:
+                a = self._redact(cmd, args, j)
+            if len(a) > 128:
+                a = a[:128] + b"... (%d more bytes)" % (len(a) - 128)
+            shown.append(a)
+        self.entries.insert(0, (self.next_id, int(time.time()), duration, shown,
+                                c.addr.encode(), c.name or b""))
+        self.next_id += 1
+        del self.entries[maxlen:]
+
+    @staticmethod
+    def _redact(cmd, args, j):
+        return b"(redacted)"
+
+    def reset(self):
+        self.entries.clear()
+
+
+class Instance:
+    def __init__(self, config=None):
+        self.config = config if config is not None else Config()
+        self.srv = core.Server(self.config["databases"])
+        self.srv.instance = self
+        self.srv.config = self.config
+        self.srv.log = self.log
+        table.build(self.srv, procs.all_procs())
+        self.slowlog = SlowLog(self)
+        self.srv.slowlog = self.slowlog
+        self.run_id = os.urandom(20).hex()
+        self.start_time = time.time()
+        self.frontend = None            # the network server, when there is one
+        self.logfile = None
+        self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
+        self.stat_peak_memory = 0
+        self.cron_loops = 0
+        self.config.on_change.append(self._config_changed)
+        for name in list(self.config.values):
+            self._config_changed(name, self.config.values[name])
+
+    # -- configuration ---------------------------------------------------------------
+    def _config_changed(self, name, value):
+        srv = self.srv
+        if name == "hz":
+            srv.hz = min(max(value, 1), 500)
+        elif name == "proto-max-bulk-len":
+            srv.proto_max_bulk_len = value
+        elif name == "client-query-buffer-limit":
+            srv.client_max_querybuf_len = value
+        elif name == "maxmemory":
+            srv.maxmemory = value
+        elif name == "maxmemory-policy":
+            srv.maxmemory_policy_flags = policy_flags(value)
+        elif name == "lfu-log-factor":
+            srv.lfu_log_factor = value
+        elif name == "lfu-decay-time":
+            srv.lfu_decay_time = value
+        elif name == "active-expire-effort":
+            srv.active_expire_effort = value
+        elif name == "slowlog-log-slower-than":
+            srv.slowlog_log_slower_than = value
+        elif name == "latency-tracking":
+            srv.latency_tracking = value
+        elif name == "requirepass":
+            srv.requirepass = value.encode("utf-8", "surrogateescape") if value else None
+        elif name == "enable-debug-command":
+            srv.enable_debug_cmd = {"no": 0, "yes": 1, "local": 2}[value]
+        elif name == "maxclients":
+            srv.maxclients = value
+        elif name == "logfile":
+            self.logfile = value or None
+        if self.frontend is not None:
+            self.frontend.config_changed(name, value)
+
+    # -- clients ------------------------------------------------------------------------
+    def new_client(self, fd=-1):
+        c = core.Client(self.srv, fd)
+        c.ctime = c.last_interaction = time.time()
+        self.srv.clients[c.id] = c
+        return c
+
+    def forget_client(self, c):
+        self.srv.clients.pop(c.id, None)
+        if c in self.srv.paused_clients:
+            self.srv.paused_clients.remove(c)
+
+    # -- logging ---------------------------------------------------------------------------
+    def log(self, level, msg):
+        if LOG_LEVELS[level] < LOG_LEVELS[self.config["loglevel"]]:
+            return
+        now = time.time()
+        stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % (now % 1 * 1000)
+        line = "%d:M %s %s %s\n" % (os.getpid(), stamp, LOG_MARKS[level], msg)
+        if self.logfile:
+            try:
+                with open(self.logfile, "a") as f:
+                    f.write(line)
+            except OSError:
+                pass
+        else:
+            try:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            except (OSError, ValueError):
+                pass
+
+    # -- periodic work ------------------------------------------------------------------------
+    def cron(self):
+        """serverCron's share that belongs to the data: called hz times a second."""
+        self.cron_loops += 1
+        run_cron(self.srv, self.config["activerehashing"])
+        self._check_pause()
+
+    def before_sleep(self):
+        """Work done each event-loop turn before waiting (fast expire cycle)."""
+        run_fast_expire_cycle(self.srv)
+
+    # -- maxmemory ------------------------------------------------------------------------------
+    def free_memory_if_needed(self):
+        """Evict keys per maxmemory-policy until under maxmemory. False when
+        the limit cannot be met (the command then gets the OOM error)."""
+        return free_memory_if_needed(self.srv, self.config)
+
+    # -- client pause ------------------------------------------------------------------------------
+    def pause_client(self, c):
+        """Hold a client's command until the pause ends. True if held."""
+        if self.frontend is None:
+            return False          # embedded callers cannot wait on themselves
+        self.srv.paused_clients.append(c)
+        c.flags |= core.CLIENT_BLOCKED_FLAG
+        return True
+
+    def _check_pause(self):
+        srv = self.srv
+        if srv.client_pause_type and core.py_mstime() >= srv.client_pause_end_ms:
+            self.unpause()
+
+    def unpause(self):
+        srv = self.srv
+        srv.client_pause_type = 0
+        srv.client_pause_end_ms = 0
+        waiting, srv.paused_clients = srv.paused_clients, []
+        for c in waiting:
+            c.flags &= ~core.CLIENT_BLOCKED_FLAG
+            if self.frontend is not None:
+                self.frontend.resume_client(c)
+
+    def after_flushall(self):
+        """FLUSHALL's side effects beyond the data (snapshot rules land with
+        the persistence issue)."""
+
+    # -- INFO helpers -------------------------------------------------------------------------------
+    def uptime(self):
+        return int(time.time() - self.start_time)

@@ -1,0 +1,20 @@
+"""Every command implementation, by the name the declarations use.
+
+C modules export ``PROCS`` as capsules (core.proc_capsule), Python modules
+as plain functions. The table loader binds each declaration's ``function``
+to one of these and refuses implementations nobody declared.
+"""
+
+from pyengine import t_conn, t_keys, t_server, t_string
+
+MODULES = (t_conn, t_string, t_keys, t_server)
+
+
+def all_procs():
+    procs = {}
+    for module in MODULES:
+        for name, proc in module.PROCS.items():
+            if name in procs:
+                raise RuntimeError(f"{name} is implemented twice ({module.__name__})")
+            procs[name] = proc
+    return procs

@@ -1,0 +1,1551 @@
+"""Connection and server administration commands, in Python.
+
+These are the cold commands: HELLO, AUTH, QUIT, RESET, CLIENT, CONFIG, INFO,
+COMMAND, DEBUG, MEMORY, SLOWLOG, TIME, LASTSAVE, SHUTDOWN, FUNCTION FLUSH.
+Each takes the Client, reads ``c.args()`` and replies through the Client's
+reply methods. Texts (help, errors) are Redis 7.0.15's.
+"""
+
+import hashlib
+import os
+import platform
+import resource
+import struct
+import sys
+import time
+
+from pyengine import core, db as pdb
+from pyengine.core import Status, ErrorReply, Verbatim, BigNumber, Push
+from pyengine.dispatch import lookup
+from pyengine.version import REDIS_VERSION, PYENGINE_VERSION
+from pyengine import msgs
+
+
+def _opt(b):
+    """An option argument as Redis's strcasecmp sees it: up to the first NUL, lowercase."""
+    return b.split(b"\0", 1)[0].lower()
+
+
+def _cstr(b):
+    return b.split(b"\0", 1)[0]
+
+
+def reply_help(c, lines):
+    """addReplyHelp: header, the lines, then HELP."""
+    name = _cstr(c.arg(0)).upper().decode("latin-1")
+    out = ["%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:" % name] + lines + [
+        "HELP", "    Prints this help."]
+    c.reply_array(len(out))
+    for line in out:
+        c.reply_simple(line)
+
+
+def _inst(c):
+    return c.srv.instance
+
+
+# ---- connection -------------------------------------------------------------------
+
+def quit_command(c):
+    c.reply_ok()
+    c.flags |= core.CLIENT_CLOSE_AFTER_REPLY_FLAG
+
+
+def reset_command(c):
+    """RESET: back to a fresh connection's state (RESP2, db 0, no name, ...)."""
+    c.flags &= ~(core.CLIENT_REPLY_OFF_FLAG | core.CLIENT_REPLY_SKIP_FLAG |
+                 core.CLIENT_REPLY_SKIP_NEXT_FLAG | core.CLIENT_NO_EVICT_FLAG)
+    c.select(0)
+    c.resp = 2
+    c.name = None
+    c.authenticated = c.srv.requirepass is None
+    c.user = "default"
+    c.reply_simple("RESET")
+
+
+def _set_name_or_reply(c, name):
+    if any(ch < 0x21 or ch > 0x7E for ch in name):
+        c.reply_error("ERR Client names cannot contain spaces, newlines or special characters.")
+        return False
+    c.name = name or None
+    return True
+
+
+def _authenticate(c, username, password):
+    """The default user is the only user: password from requirepass, or
+    "nopass" when none is set."""
+    srv = c.srv
+    if username != b"default":
+        return False
+    if srv.requirepass is None:
+        c.authenticated = True
+        return True
+    if password == srv.requirepass:
+        c.authenticated = True
+        return True
+    return False
+
+
+def hello_command(c):
+    args = c.args()
+    ver = 0
+    j = 1
+    if len(args) >= 2:
+        try:
+            ver = _strict_int(args[1])
+        except ValueError:
+            c.reply_error("ERR Protocol version is not an integer or out of range")
+            return
+        j = 2
+        if ver < 2 or ver > 3:
+            c.reply_error("NOPROTO unsupported protocol version")
+            return
+    while j < len(args):
+        more = len(args) - 1 - j
+        o = _opt(args[j])
+        if o == b"auth" and more >= 2:
+            if not _authenticate(c, args[j + 1], args[j + 2]):
+                c.reply_error("WRONGPASS invalid username-password pair or user is disabled.")
+                return
+            j += 2
+        elif o == b"setname" and more:
+            if not _set_name_or_reply(c, args[j + 1]):
+                return
+            j += 1
+        else:
+            c.reply_error(b"ERR Syntax error in HELLO option '" + _cstr(args[j]) + b"'")
+            return
+        j += 1
+    if not c.authenticated:
+        c.reply_error("NOAUTH HELLO must be called with the client already authenticated, otherwise "
+                      "the HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+                      "select the RESP protocol version at the same time")
+        return
+    if ver:
+        c.resp = ver
+    c.reply_map(7)
+    for k, v in ((b"server", b"redis"), (b"version", REDIS_VERSION.encode()), (b"proto", c.resp),
+                 (b"id", c.id), (b"mode", b"standalone"), (b"role", b"master")):
+        c.reply_bulk(k)
+        c.reply_value(v)
+    c.reply_bulk(b"modules")
+    c.reply_array(0)
+
+
+def auth_command(c):
+    args = c.args()
+    if len(args) > 3:
+        c.reply_error(msgs.SYNTAX)
+        return
+    if len(args) == 2:
+        if c.srv.requirepass is None:
+            c.reply_error("ERR AUTH <password> called without any password configured for the "
+                          "default user. Are you sure your configuration is correct?")
+            return
+        user, password = b"default", args[1]
+    else:
+        user, password = args[1], args[2]
+    if _authenticate(c, user, password):
+        c.reply_ok()
+    else:
+        c.reply_error("WRONGPASS invalid username-password pair or user is disabled.")
+
+
+# ---- CLIENT ------------------------------------------------------------------------
+
+CLIENT_HELP = [
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+]
+
+CLIENT_TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
+                b"slave": "replica", b"pubsub": "pubsub"}
+
+
+def client_help_command(c):
+    reply_help(c, CLIENT_HELP)
+
+
+def client_id_command(c):
+    c.reply_int(c.id)
+
+
+def client_type(c):
+    return "pubsub" if c.flags & core.CLIENT_PUBSUB_FLAG else "normal"
+
+
+def client_info_string(inst, cl, now=None):
+    """One CLIENT LIST line (catClientInfoString), without the newline."""
+    now = time.time() if now is None else now
+    flags = ""
+    if cl.flags & core.CLIENT_MULTI_FLAG:
+        flags += "x"
+    if cl.flags & core.CLIENT_BLOCKED_FLAG:
+        flags += "b"
+    if cl.flags & core.CLIENT_CLOSE_AFTER_REPLY_FLAG:
+        flags += "c"
+    if cl.flags & core.CLIENT_UNIX_SOCKET_FLAG:
+        flags += "U"
+    if cl.flags & core.CLIENT_NO_EVICT_FLAG:
+        flags += "e"
+    flags = flags or "N"
+    events = "r"
+    if inst.frontend is not None and inst.frontend.has_pending_write(cl):
+        events = "rw"
+    cmd = cl.lastcmd.fullname if cl.lastcmd is not None else "NULL"
+    qbuf = cl.querybuf_len()
+    qcap = cl.querybuf_cap()
+    rbs = cl.reply_cap()
+    omem = cl.reply_len()
+    name = (cl.name or b"").decode("latin-1")
+    return ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 "
+            "ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d "
+            "oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d" % (
+                cl.id, cl.addr, cl.laddr, cl.fd, name, int(now - cl.ctime),
+                int(now - cl.last_interaction), flags, cl.dbid, qbuf, max(qcap - qbuf, 0),
+                cl.argv_len_sum, rbs, cl.reply_bytes_peak, omem, omem, qcap + rbs,
+                events, cmd, cl.user, cl.resp))
+
+
+def client_info_command(c):
+    c.reply_verbatim(client_info_string(_inst(c), c) + "\n")
+
+
+def client_list_command(c):
+    args = c.args()
+    inst = _inst(c)
+    clients = list(c.srv.clients.values())
+    if len(args) == 4 and _opt(args[2]) == b"type":
+        t = CLIENT_TYPES.get(_opt(args[3]))
+        if t is None:
+            c.reply_error(b"ERR Unknown client type '" + _cstr(args[3]) + b"'")
+            return
+        clients = [cl for cl in clients if client_type(cl) == t]
+    elif len(args) > 3 and _opt(args[2]) == b"id":
+        wanted = []
+        for a in args[3:]:
+            try:
+                wanted.append(_strict_int(a))
+            except ValueError:
+                c.reply_error("ERR Invalid client ID")
+                return
+        by_id = c.srv.clients
+        clients = [by_id[i] for i in wanted if i in by_id]
+    elif len(args) != 2:
+        c.reply_error(msgs.SYNTAX)
+        return
+    now = time.time()
+    c.reply_verbatim("".join(client_info_string(inst, cl, now) + "\n" for cl in clients))
+
+
+def client_setname_command(c):
+    if _set_name_or_reply(c, c.arg(2)):
+        c.reply_ok()
+
+
+def client_getname_command(c):
+    if c.name:
+        c.reply_bulk(c.name)
+    else:
+        c.reply_null()
+
+
+def client_reply_command(c):
+    o = _opt(c.arg(2))
+    if o == b"on":
+        c.flags &= ~(core.CLIENT_REPLY_SKIP_FLAG | core.CLIENT_REPLY_OFF_FLAG)
+        c.reply_ok()
+    elif o == b"off":
+        c.flags |= core.CLIENT_REPLY_OFF_FLAG
+    elif o == b"skip":
+        if not c.flags & core.CLIENT_REPLY_OFF_FLAG:
+            c.flags |= core.CLIENT_REPLY_SKIP_NEXT_FLAG
+    else:
+        c.reply_error(msgs.SYNTAX)
+
+
+def client_no_evict_command(c):
+    o = _opt(c.arg(2))
+    if o == b"on":
+        c.flags |= core.CLIENT_NO_EVICT_FLAG
+        c.reply_ok()
+    elif o == b"off":
+        c.flags &= ~core.CLIENT_NO_EVICT_FLAG
+        c.reply_ok()
+    else:
+        c.reply_error(msgs.SYNTAX)
+
+
+def client_kill_command(c):
+    args = c.args()
+    inst = _inst(c)
+    addr = laddr = user = ctype = None
+    cid = 0
+    skipme = True
+    if len(args) == 3:
+        addr = _cstr(args[2]).decode("latin-1")
+        skipme = False
+    else:
+        i = 2
+        while i < len(args):
+            more = len(args) > i + 1
+            o = _opt(args[i])
+            if o == b"id" and more:
+                try:
+                    cid = _strict_int(args[i + 1])
+                    if cid < 1:
+                        raise ValueError
+                except ValueError:
+                    c.reply_error("ERR client-id should be greater than 0")
+                    return
+            elif o == b"type" and more:
+                ctype = CLIENT_TYPES.get(_opt(args[i + 1]))
+                if ctype is None:
+                    c.reply_error(b"ERR Unknown client type '" + _cstr(args[i + 1]) + b"'")
+                    return
+            elif o == b"addr" and more:
+                addr = _cstr(args[i + 1]).decode("latin-1")
+            elif o == b"laddr" and more:
+                laddr = _cstr(args[i + 1]).decode("latin-1")
+            elif o == b"user" and more:
+                user = _cstr(args[i + 1]).decode("latin-1")
+                if user != "default":
+                    c.reply_error(b"ERR No such user '" + _cstr(args[i + 1]) + b"'")
+                    return
+            elif o == b"skipme" and more:
+                v = _opt(args[i + 1])
+                if v == b"yes":
+                    skipme = True
+                elif v == b"no":
+                    skipme = False
+                else:
+                    c.reply_error(msgs.SYNTAX)
+                    return
+            else:
+                c.reply_error(msgs.SYNTAX)
+                return
+            i += 2
+    killed = 0
+    close_self = False
+    for cl in list(c.srv.clients.values()):
+        if cl.flags & core.CLIENT_EMBEDDED_FLAG and cl.addr == "":
+            continue
+        if addr is not None and cl.addr != addr:
+            continue
+        if laddr is not None and cl.laddr != laddr:
+            continue
+        if ctype is not None and client_type(cl) != ctype:
+            continue
+        if cid and cl.id != cid:
+            continue
+        if user is not None and cl.user != user:
+            continue
+        if cl is c and skipme:
+            continue
+        if cl is c:
+            close_self = True
+        elif inst.frontend is not None:
+            inst.frontend.kill_client(cl)
+        killed += 1
+    if len(args) == 3:
+        if killed == 0:
+            c.reply_error("ERR No such client")
+        else:
+            c.reply_ok()
+    else:
+        c.reply_int(killed)
+    if close_self:
+        c.flags |= core.CLIENT_CLOSE_AFTER_REPLY_FLAG
+
+
+def client_pause_command(c):
+    args = c.args()
+    inst = _inst(c)
+    ptype = 2
+    if len(args) == 4:
+        o = _opt(args[3])
+        if o == b"write":
+            ptype = 1
+        elif o == b"all":
+            ptype = 2
+        else:
+            c.reply_error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+            return
+    try:
+        ms = _strict_int(args[2])
+    except ValueError:
+        c.reply_error("ERR timeout is not an integer or out of range")
+        return
+    if ms < 0:
+        c.reply_error(msgs.TIMEOUT_NEGATIVE)
+        return
+    end = core.py_mstime() + ms if ms > 0 else 0
+    srv = c.srv
+    if ptype > srv.client_pause_type:
+        srv.client_pause_type = ptype
+    if end > srv.client_pause_end_ms:
+        srv.client_pause_end_ms = end
+    if srv.client_pause_end_ms <= core.py_mstime():
+        inst.unpause()
+    c.reply_ok()
+
+
+def client_unpause_command(c):
+    _inst(c).unpause()
+    c.reply_ok()
+
+
+# ---- CONFIG ------------------------------------------------------------------------------
+
+CONFIG_HELP = [
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+]
+
+
+def config_help_command(c):
+    reply_help(c, CONFIG_HELP)
+
+
+def config_get_command(c):
+    pats = [a.split(b"\0", 1)[0].decode("utf-8", "surrogateescape") for a in c.args()[2:]]
+    items = _inst(c).config.get_matching(pats)
+    c.reply_map(len(items))
+    for k, v in items:
+        c.reply_bulk(k.encode("utf-8", "surrogateescape"))
+        c.reply_bulk(v.encode("utf-8", "surrogateescape"))
+
+
+def config_set_command(c):
+    args = c.args()
+    if len(args) % 2:
+        c.reply_error(msgs.SYNTAX)
+        return
+    pairs = [(args[i].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"),
+              args[i + 1].decode("utf-8", "surrogateescape")) for i in range(2, len(args), 2)]
+    inst = _inst(c)
+    mode = inst.config["enable-protected-configs"]
+    allow = mode == "yes" or (mode == "local" and c.is_local)
+    err = inst.config.config_set(pairs, allow)
+    if err:
+        c.reply_error(err)
+    else:
+        c.reply_ok()
+
+
+def config_resetstat_command(c):
+    reset_stats(_inst(c))
+    c.reply_ok()
+
+
+def reset_stats(inst):
+    srv = inst.srv
+    for name in ("stat_numcommands", "stat_numconnections", "stat_rejected_conn", "stat_expiredkeys",
+                 "stat_expired_time_cap_reached_count", "stat_expire_cycle_time_used",
+                 "stat_evictedkeys", "stat_keyspace_hits", "stat_keyspace_misses",
+                 "stat_total_error_replies", "stat_net_input_bytes", "stat_net_output_bytes",
+                 "stat_unexpected_error_replies", "stat_total_reads_processed",
+                 "stat_total_writes_processed", "stat_client_qbuf_limit_disconnections",
+                 "stat_client_outbuf_limit_disconnections"):
+        setattr(srv, name, 0)
+    srv.stat_expired_stale_perc = 0.0
+    srv.errors.clear()
+    for cmd in _all_commands(srv):
+        cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0
+        cmd.latency = None
+    inst.stat_peak_memory = 0
+
+
+def config_rewrite_command(c):
+    inst = _inst(c)
+    path = inst.config.configfile
+    if not path:
+        c.reply_error("ERR The server is running without a config file")
+        return
+    try:
+        rewrite_config_file(inst.config, path)
+    except OSError as e:
+        c.reply_error("ERR Rewriting config file: %s" % e.strerror)
+        return
+    c.reply_ok()
+
+
+def rewrite_config_file(config, path):
+    """CONFIG REWRITE: keep comments and unknown lines, update or append
+    the parameters that differ from their defaults; written atomically."""
+    from pyengine.config import PARAMS, lookup as plookup
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        lines = []
+    out, seen = [], set()
+    for line in lines:
+        words = line.strip().split()
+        p = plookup(words[0]) if words and not line.strip().startswith("#") else None
+        if p is None:
+            out.append(line)
+            continue
+        if p.name in seen:
+            continue
+        seen.add(p.name)
+        value = config.values[p.name]
+        if value != p.default:
+            out.append("%s %s" % (p.name, _conf_quote(p.render(value))))
+    for p in PARAMS:
+        if p.name not in seen and config.values[p.name] != p.default and p.name != "dir":
+            out.append("%s %s" % (p.name, _conf_quote(p.render(config.values[p.name]))))
+    while out and out[-1] == "":
+        out.pop()
+    tmp = path + ".tmp-%d" % os.getpid()
+    with open(tmp, "w") as f:
+        f.write("\n".join(out) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _conf_quote(v):
+    if v == "" or any(ch in v for ch in ' "\'\\'):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return v
+
+
+# ---- COMMAND --------------------------------------------------------------------------------
+
+COMMAND_HELP = [
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+]
+
+
+class OrderedSet(list):
+    """A RESP3 set whose element order is kept (COMMAND replies)."""
+
+
+def _all_commands(srv):
+    for cmd in srv.commands_by_name.values():
+        yield cmd
+        yield from cmd.subcommands_py.values()
+
+
+def _typed(value, key=None):
+    """JSON of a declaration -> reply value with Redis's types: flag lists
+    become sets of simple strings, history a set of arrays, strings bulk."""
+    if isinstance(value, dict):
+        return {k: _typed(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in ("flags", "doc_flags"):
+            return OrderedSet(Status(s.encode()) for s in value)
+        if key == "history":
+            return OrderedSet([_typed(x) for x in value])
+        return [_typed(x) for x in value]
+    if isinstance(value, str):
+        return value.encode()
+    return value
+
+
+def command_info_value(cmd):
+    spec = cmd.spec
+    return [cmd.fullname.encode(), cmd.arity,
+            OrderedSet(Status(f.encode()) for f in spec["flags"]),
+            spec["first_key"], spec["last_key"], spec["key_step"],
+            OrderedSet(Status(a.encode()) for a in spec["acl_categories"]),
+            OrderedSet(t.encode() for t in spec["tips"]),
+            [_typed(ks) for ks in spec["key_specs"]],
+            [command_info_value(s) for s in cmd.subcommands_py.values()]]
+
+
+def command_docs_value(cmd):
+    docs = _typed(cmd.spec["docs"])
+    if cmd.subcommands_py:
+        docs[b"subcommands"] = {s.fullname.encode(): command_docs_value(s)
+                                for s in cmd.subcommands_py.values()}
+    return {k.encode() if isinstance(k, str) else k: v for k, v in docs.items()}
+
+
+def _emit(c, value):
+    """reply_value plus OrderedSet support."""
+    if isinstance(value, OrderedSet):
+        c.reply_set(len(value))
+        for v in value:
+            _emit(c, v)
+    elif isinstance(value, list) and not isinstance(value, Push):
+        c.reply_array(len(value))
+        for v in value:
+            _emit(c, v)
+    elif isinstance(value, dict):
+        c.reply_map(len(value))
+        for k, v in value.items():
+            _emit(c, k.encode() if isinstance(k, str) else k)
+            _emit(c, v)
+    else:
+        c.reply_value(value)
+
+
+def command_command(c):
+    cmds = list(c.srv.commands_by_name.values())
+    c.reply_array(len(cmds))
+    for cmd in cmds:
+        _emit(c, command_info_value(cmd))
+
+
+def command_help_command(c):
+    reply_help(c, COMMAND_HELP)
+
+
+def command_count_command(c):
+    c.reply_int(len(c.srv.commands_by_name))
+
+
+def command_info_command(c):
+    args = c.args()
+    if len(args) == 2:
+        return command_command(c)
+    c.reply_array(len(args) - 2)
+    for name in args[2:]:
+        cmd = _lookup_fullname(c.srv, name)
+        if cmd is None:
+            c.reply_null_array()
+        else:
+            _emit(c, command_info_value(cmd))
+
+
+def _lookup_fullname(srv, name):
+    """'get' or 'config|get' (case-insensitive)."""
+    parts = name.decode("latin-1").lower().split("|")
+    cmd = srv.commands_by_name.get(parts[0])
+    if cmd is not None and len(parts) == 2:
+        return cmd.subcommands_py.get(parts[1])
+    if len(parts) > 2:
+        return None
+    return cmd
+
+
+def command_docs_command(c):
+    args = c.args()
+    if len(args) == 2:
+        cmds = list(c.srv.commands_by_name.values())
+    else:
+        cmds = [cmd for cmd in (_lookup_fullname(c.srv, a) for a in args[2:]) if cmd is not None]
+    c.reply_map(len(cmds))
+    for cmd in cmds:
+        c.reply_bulk(cmd.fullname.encode())
+        _emit(c, command_docs_value(cmd))
+
+
+def command_list_command(c):
+    args = c.args()
+    names = [cmd.fullname for cmd in _all_commands(c.srv)]
+    if len(args) == 2:
+        pass
+    elif len(args) == 5 and _opt(args[2]) == b"filterby":
+        kind, arg = _opt(args[3]), _cstr(args[4])
+        if kind == b"module":
+            names = []
+        elif kind == b"aclcat":
+            cat = "@" + arg.decode("latin-1").lower()
+            names = [cmd.fullname for cmd in _all_commands(c.srv)
+                     if cat in cmd.spec["acl_categories"]]
+        elif kind == b"pattern":
+            from engine.util import py_stringmatch
+            names = [n for n in names if py_stringmatch(arg, n.encode(), True)]
+        else:
+            c.reply_error(msgs.SYNTAX)
+            return
+    else:
+        c.reply_error(msgs.SYNTAX)
+        return
+    c.reply_array(len(names))
+    for n in names:
+        c.reply_bulk(n.encode())
+
+
+def get_keys(cmd, args):
+    """Key positions of a full command from its key specs (COMMAND GETKEYS,
+    cluster slots, ACL). Returns [(index, flags)]."""
+    out = []
+    argc = len(args)
+    for ks in cmd.spec["key_specs"]:
+        bs = ks["begin_search"]
+        if bs["type"] == "index":
+            first = bs["spec"]["index"]
+        elif bs["type"] == "keyword":
+            kw = bs["spec"]["keyword"].lower().encode()
+            start = bs["spec"]["startfrom"]
+            rng = range(start, argc) if start > 0 else range(argc + start, 0, -1)
+            first = None
+            for i in rng:
+                if 0 < i < argc and args[i].lower() == kw:
+                    first = i + 1
+                    break
+            if first is None:
+                continue
+        else:
+            continue
+        fk = ks["find_keys"]
+        if fk["type"] == "range":
+            lastkey, step, limit = fk["spec"]["lastkey"], fk["spec"]["keystep"], fk["spec"]["limit"]
+            if lastkey >= 0:
+                last = first + lastkey
+            elif limit <= 1:
+                last = argc + lastkey
+            else:
+                last = first + (argc - first) // limit + lastkey
+            i = first
+            while i <= last and i < argc:
+                out.append((i, ks["flags"]))
+                i += step
+        elif fk["type"] == "keynum":
+            spec = fk["spec"]
+            numidx = first + spec["keynumidx"]
+            if numidx >= argc:
+                continue
+            try:
+                n = _strict_int(args[numidx])
+            except ValueError:
+                continue
+            i = first + spec["firstkey"]
+            for _ in range(max(n, 0)):
+                if i >= argc:
+                    break
+                out.append((i, ks["flags"]))
+                i += spec["keystep"]
+    return out
+
+
+def _command_getkeys(c, with_flags):
+    args = c.args()[2:]
+    cmd = lookup(c.srv, args)
+    if cmd is None:
+        c.reply_error("ERR Invalid command specified")
+        return
+    if (cmd.arity > 0 and cmd.arity != len(args)) or len(args) < -cmd.arity:
+        c.reply_error("ERR Invalid number of arguments specified for command")
+        return
+    keys = get_keys(cmd, args)
+    if not keys:
+        if cmd.spec["key_specs"] or "movablekeys" in cmd.spec["flags"]:
+            c.reply_error("ERR Invalid arguments specified for command")
+        else:
+            c.reply_error("ERR The command has no key arguments")
+        return
+    c.reply_array(len(keys))
+    for i, flags in keys:
+        if with_flags:
+            c.reply_array(2)
+            c.reply_bulk(args[i])
+            _emit(c, OrderedSet(Status(f.encode()) for f in flags))
+        else:
+            c.reply_bulk(args[i])
+
+
+def command_getkeys_command(c):
+    _command_getkeys(c, False)
+
+
+def command_getkeysandflags_command(c):
+    _command_getkeys(c, True)
+
+
+# ---- INFO -------------------------------------------------------------------------------------
+
+DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                    "modules", "errorstats", "cluster", "keyspace"]
+ALL_SECTIONS = DEFAULT_SECTIONS[:7] + ["modules", "commandstats", "errorstats", "latencystats",
+                                       "cluster", "keyspace"]
+
+
+def _human(n):
+    """bytesToHuman."""
+    n = float(n)
+    for unit, div in (("B", 1), ("K", 1024), ("M", 1024 ** 2), ("G", 1024 ** 3), ("T", 1024 ** 4),
+                      ("P", 1024 ** 5)):
+        if n < div * 1024 or unit == "P":
+            return "%dB" % n if unit == "B" else "%.2f%s" % (n / div, unit)
+
+
+def _rss():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def info_text(inst, sections):
+    """The INFO reply text for the requested section names (lowercase)."""
+    from engine._mem import used_memory
+    srv = inst.srv
+    cfg = inst.config
+    want = set()
+    everything = False
+    for s in sections:
+        if s in ("all", "everything"):
+            everything = True
+            want.update(ALL_SECTIONS)
+        elif s == "default":
+            want.update(DEFAULT_SECTIONS)
+        else:
+            want.add(s)
+    if not sections:
+        want.update(DEFAULT_SECTIONS)
+    out = []
+    now = time.time()
+
+    def section(name, fields):
+        if name not in want:
+            return
+        if out:
+            out.append("")
+        out.append("# " + name.capitalize() if name not in ("commandstats", "errorstats", "latencystats")
+                   else "# " + {"commandstats": "Commandstats", "errorstats": "Errorstats",
+                                "latencystats": "Latencystats"}[name])
+        for k, v in fields:
+            out.append("%s:%s" % (k, v))
+
+    if "server" in want:
+        fe = inst.frontend
+        uname = platform.uname()
+        section("server", [
+            ("redis_version", REDIS_VERSION),
+            ("redis_git_sha1", "00000000"),
+            ("redis_git_dirty", 0),
+            ("redis_build_id", "0"),
+            ("redis_mode", "standalone"),
+            ("os", "%s %s %s" % (uname.system, uname.release, uname.machine)),
+            ("arch_bits", 64 if sys.maxsize > 2 ** 32 else 32),
+            ("monotonic_clock", "POSIX clock_gettime"),
+            ("multiplexing_api", "epoll" if fe is not None else "none"),
+            ("atomicvar_api", "c11-builtin"),
+            ("gcc_version", "0.0.0"),
+            ("process_id", os.getpid()),
+            ("process_supervised", "no"),
+            ("run_id", inst.run_id),
+            ("tcp_port", cfg["port"] if fe is not None else 0),
+            ("server_time_usec", int(now * 1_000_000)),
+            ("uptime_in_seconds", inst.uptime()),
+            ("uptime_in_days", inst.uptime() // 86400),
+            ("hz", srv.hz),
+            ("configured_hz", cfg["hz"]),
+            ("lru_clock", int(now) & 0xFFFFFF),
+            ("executable", os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""),
+            ("config_file", os.path.abspath(cfg.configfile) if cfg.configfile else ""),
+            ("io_threads_active", 0),
+            ("pyengine_version", PYENGINE_VERSION),
+        ])
+    if "clients" in want:
+        blocked = sum(1 for cl in srv.clients.values() if cl.flags & core.CLIENT_BLOCKED_FLAG)
+        section("clients", [
+            ("connected_clients", _connected(inst)),
+            ("cluster_connections", 0),
+            ("maxclients", cfg["maxclients"]),
+            ("client_recent_max_input_buffer", max([cl.querybuf_len() for cl in srv.clients.values()] or [0])),
+            ("client_recent_max_output_buffer", max([cl.reply_len() for cl in srv.clients.values()] or [0])),
+            ("blocked_clients", blocked),
+            ("tracking_clients", 0),
+            ("clients_in_timeout_table", 0),
+        ])
+    if "memory" in want:
+        used = used_memory()
+        inst.stat_peak_memory = max(inst.stat_peak_memory, used)
+        rss = _rss()
+        peak = inst.stat_peak_memory
+        maxmem = cfg["maxmemory"]
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):
+            total = 0
+        section("memory", [
+            ("used_memory", used), ("used_memory_human", _human(used)),
+            ("used_memory_rss", rss), ("used_memory_rss_human", _human(rss)),
+            ("used_memory_peak", peak), ("used_memory_peak_human", _human(peak)),
+            ("used_memory_peak_perc", "%.2f%%" % (100.0 * used / peak if peak else 100.0)),
+            ("used_memory_overhead", 0), ("used_memory_startup", 0),
+            ("used_memory_dataset", used),
+            ("used_memory_dataset_perc", "100.00%"),
+            ("allocator_allocated", used), ("allocator_active", used), ("allocator_resident", rss),
+            ("total_system_memory", total), ("total_system_memory_human", _human(total)),
+            ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
+            ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0),
+            ("number_of_functions", 0), ("number_of_libraries", 0),
+            ("used_memory_vm_functions", 0), ("used_memory_vm_total", 0),
+            ("used_memory_vm_total_human", "0B"), ("used_memory_functions", 0),
+            ("used_memory_scripts", 0), ("used_memory_scripts_human", "0B"),
+            ("maxmemory", maxmem), ("maxmemory_human", _human(maxmem)),
+            ("maxmemory_policy", cfg["maxmemory-policy"]),
+            ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),
+            ("allocator_rss_ratio", "%.2f" % (rss / used if used else 1.0)),
+            ("allocator_rss_bytes", max(rss - used, 0)),
+            ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
+            ("mem_fragmentation_ratio", "%.2f" % (rss / used if used else 1.0)),
+            ("mem_fragmentation_bytes", rss - used),
+            ("mem_not_counted_for_evict", 0), ("mem_replication_backlog", 0),
+            ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
+            ("mem_clients_normal", sum(cl.querybuf_cap() + cl.reply_cap() for cl in srv.clients.values())),
+            ("mem_cluster_links", 0), ("mem_aof_buffer", 0),
+            ("mem_allocator", "libc"), ("active_defrag_running", 0),
+            ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
+        ])
+    if "persistence" in want:
+        section("persistence", [
+            ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
+            ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
+            ("current_save_keys_processed", 0), ("current_save_keys_total", 0),
+            ("rdb_changes_since_last_save", srv.dirty), ("rdb_bgsave_in_progress", 0),
+            ("rdb_last_save_time", srv.lastsave), ("rdb_last_bgsave_status", "ok"),
+            ("rdb_last_bgsave_time_sec", -1), ("rdb_current_bgsave_time_sec", -1),
+            ("rdb_saves", 0), ("rdb_last_cow_size", 0), ("rdb_last_load_keys_expired", 0),
+            ("rdb_last_load_keys_loaded", 0),
+            ("aof_enabled", 0), ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0),
+            ("aof_last_rewrite_time_sec", -1), ("aof_current_rewrite_time_sec", -1),
+            ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),
+            ("aof_rewrites_consecutive_failures", 0), ("aof_last_write_status", "ok"),
+            ("aof_last_cow_size", 0), ("module_fork_in_progress", 0), ("module_fork_last_cow_size", 0),
+        ])
+    if "stats" in want:
+        fe = inst.frontend
+        ops = fe.instantaneous_ops() if fe is not None else 0
+        section("stats", [
+            ("total_connections_received", srv.stat_numconnections),
+            ("total_commands_processed", srv.stat_numcommands),
+            ("instantaneous_ops_per_sec", ops),
+            ("total_net_input_bytes", srv.stat_net_input_bytes),
+            ("total_net_output_bytes", srv.stat_net_output_bytes),
+            ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
+            ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
+            ("instantaneous_input_repl_kbps", "0.00"), ("instantaneous_output_repl_kbps", "0.00"),
+            ("rejected_connections", srv.stat_rejected_conn),
+            ("sync_full", 0), ("sync_partial_ok", 0), ("sync_partial_err", 0),
+            ("expired_keys", srv.stat_expiredkeys),
+            ("expired_stale_perc", "%.2f" % (srv.stat_expired_stale_perc * 100)),
+            ("expired_time_cap_reached_count", srv.stat_expired_time_cap_reached_count),
+            ("expire_cycle_cpu_milliseconds", srv.stat_expire_cycle_time_used // 1000),
+            ("evicted_keys", srv.stat_evictedkeys), ("evicted_clients", 0),
+            ("total_eviction_exceeded_time", 0), ("current_eviction_exceeded_time", 0),
+            ("keyspace_hits", srv.stat_keyspace_hits), ("keyspace_misses", srv.stat_keyspace_misses),
+            ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
+            ("latest_fork_usec", 0), ("total_forks", 0), ("migrate_cached_sockets", 0),
+            ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0), ("active_defrag_misses", 0),
+            ("active_defrag_key_hits", 0), ("active_defrag_key_misses", 0),
+            ("total_active_defrag_time", 0), ("current_active_defrag_time", 0),
+            ("tracking_total_keys", 0), ("tracking_total_items", 0), ("tracking_total_prefixes", 0),
+            ("unexpected_error_replies", srv.stat_unexpected_error_replies),
+            ("total_error_replies", srv.stat_total_error_replies),
+            ("dump_payload_sanitizations", 0),
+            ("total_reads_processed", srv.stat_total_reads_processed),
+            ("total_writes_processed", srv.stat_total_writes_processed),
+            ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
+            ("client_query_buffer_limit_disconnections", srv.stat_client_qbuf_limit_disconnections),
+            ("client_output_buffer_limit_disconnections", srv.stat_client_outbuf_limit_disconnections),
+        ])
+    if "replication" in want:
+        section("replication", [
+            ("role", "master"), ("connected_slaves", 0), ("master_failover_state", "no-failover"),
+            ("master_replid", inst.run_id), ("master_replid2", "0" * 40), ("master_repl_offset", 0),
+            ("second_repl_offset", -1), ("repl_backlog_active", 0),
+            ("repl_backlog_size", 1048576), ("repl_backlog_first_byte_offset", 0),
+            ("repl_backlog_histlen", 0),
+        ])
+    if "cpu" in want:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        rc = resource.getrusage(resource.RUSAGE_CHILDREN)
+        section("cpu", [
+            ("used_cpu_sys", "%.6f" % ru.ru_stime), ("used_cpu_user", "%.6f" % ru.ru_utime),
+            ("used_cpu_sys_children", "%.6f" % rc.ru_stime),
+            ("used_cpu_user_children", "%.6f" % rc.ru_utime),
+            ("used_cpu_sys_main_thread", "%.6f" % ru.ru_stime),
+            ("used_cpu_user_main_thread", "%.6f" % ru.ru_utime),
+        ])
+    section("modules", [])
+    if "commandstats" in want:
+        fields = []
+        for cmd in _all_commands(srv):
+            if cmd.calls or cmd.failed_calls or cmd.rejected_calls:
+                fields.append(("cmdstat_" + cmd.fullname,
+                               "calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d" % (
+                                   cmd.calls, cmd.usec, cmd.usec / cmd.calls if cmd.calls else 0,
+                                   cmd.rejected_calls, cmd.failed_calls)))
+        section("commandstats", fields)
+    if "errorstats" in want:
+        section("errorstats", [("errorstat_" + k.decode("latin-1"), "count=%d" % v)
+                               for k, v in srv.errors.items()])
+    if "latencystats" in want:
+        pcts = cfg["latency-tracking-info-percentiles"]
+        fields = []
+        for cmd in _all_commands(srv):
+            h = cmd.latency
+            if h is None or h.total == 0:
+                continue
+            parts = ["p%s=%.3f" % (_pct_name(p), h.percentile(p)) for p in pcts]
+            fields.append(("latency_percentiles_usec_" + cmd.fullname, ",".join(parts)))
+        section("latencystats", fields)
+    section("cluster", [("cluster_enabled", 0)])
+    if "keyspace" in want:
+        fields = []
+        for i in range(srv.dbnum):
+            keys = srv.dbsize(i)
+            if keys:
+                fields.append(("db%d" % i, "keys=%d,expires=%d,avg_ttl=%d" % (
+                    keys, srv.expires_count(i), pdb.py_avg_ttl(srv, i))))
+        section("keyspace", fields)
+    return "\r\n".join(out) + "\r\n" if out else ""
+
+
+def _pct_name(p):
+    s = "%f" % p
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _connected(inst):
+    return sum(1 for cl in inst.srv.clients.values() if cl.fd >= 0)
+
+
+def info_command(c):
+    sections = [_opt(a).decode("latin-1") for a in c.args()[1:]]
+    c.reply_verbatim(info_text(_inst(c), sections))
+
+
+# ---- DEBUG ------------------------------------------------------------------------------------
+
+DEBUG_HELP = [
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "HTSTATS <dbid>",
+    "    Return hash table statistics of the specified Redis database.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
+    "SDSLEN <key>",
+    "    Show low level SDS string info representing `key` and value.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "STRINGMATCH-LEN",
+    "    Run a fuzz tester against the stringmatchlen() function.",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+]
+
+
+def _sha1(data):
+    return hashlib.sha1(data).digest()
+
+
+def _xor(a, b):
+    return bytes(x ^ y for x, y in zip(a, b))
+
+
+def _mix(digest, data):
+    return _sha1(_xor(digest, _sha1(data)))
+
+
+def object_digest(srv, dbid, key, digest):
+    """xorObjectDigest: mix the value of ``key`` (type, contents, whether it
+    has a TTL) into ``digest``. Works on logically expired keys too."""
+    info = pdb.py_lookup(srv, dbid, key)
+    if info is None:
+        return digest
+    tname, _enc, _lru, expire = info
+    digest = _mix(digest, struct.pack(">I", pdb.TYPE_IDS[tname]))
+    for kind, part in pdb.py_digest_parts(srv, dbid, key):
+        if kind == "mix":
+            digest = _mix(digest, part)
+        else:
+            digest = _xor(digest, _sha1(part))
+    if expire != -1:
+        digest = _xor(digest, _sha1(b"!!expire!!"))
+    return digest
+
+
+def dataset_digest(srv):
+    """DEBUG DIGEST: per db, mix the db id, then xor in each key's digest."""
+    final = bytes(20)
+    for j in range(srv.dbnum):
+        keys = pdb.py_keys(srv, j)
+        if not keys:
+            continue
+        final = _mix(final, struct.pack(">I", j))
+        for key in keys:
+            final = _xor(final, _sha1(object_digest(srv, j, key, _mix(bytes(20), key))))
+    return final
+
+
+def debug_command(c):
+    args = c.args()
+    inst = _inst(c)
+    sub = _opt(args[1])
+    n = len(args)
+    if sub == b"help" and n == 2:
+        reply_help(c, DEBUG_HELP)
+    elif sub == b"log" and n == 3:
+        inst.log("warning", "DEBUG LOG: %s" % _cstr(args[2]).decode("utf-8", "replace"))
+        c.reply_ok()
+    elif sub == b"sleep" and n == 3:
+        try:
+            secs = float(_cstr(args[2]) or b"0")
+        except ValueError:
+            secs = 0.0
+        if secs > 0:
+            time.sleep(secs)
+        c.reply_ok()
+    elif sub == b"set-active-expire" and n == 3:
+        try:
+            c.srv.active_expire_enabled = bool(int(_cstr(args[2]) or b"0"))
+        except ValueError:
+            c.srv.active_expire_enabled = False
+        c.reply_ok()
+    elif sub == b"object" and n == 3:
+        info = pdb.py_lookup(c.srv, c.dbid, args[2])
+        if info is None:
+            c.reply_error(msgs.NO_SUCH_KEY)
+            return
+        tname, enc, lru, _expire = info
+        idle = pdb.py_idle_seconds(c.srv, c.dbid, args[2])
+        refcount = pdb.py_refcount(c.srv, c.dbid, args[2])
+        c.reply_simple("Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d" % (
+            pdb.py_value_address(c.srv, c.dbid, args[2]), refcount, enc,
+            pdb.py_serialized_length(c.srv, c.dbid, args[2]), lru, idle))
+    elif sub == b"sdslen" and n == 3:
+        info = pdb.py_lookup(c.srv, c.dbid, args[2])
+        if info is None:
+            c.reply_error(msgs.NO_SUCH_KEY)
+            return
+        if info[0] != "string" or info[1] == "int":
+            c.reply_error("ERR Not an sds encoded string.")
+            return
+        val = pdb.py_string_value(c.srv, c.dbid, args[2])
+        c.reply_simple("key_sds_len:%d, key_sds_avail:0, key_zmalloc: %d, val_sds_len:%d, "
+                       "val_sds_avail:%d, val_zmalloc: %d" % (
+                           len(args[2]), len(args[2]), len(val), 0,
+                           pdb.py_mem_usage(c.srv, c.dbid, args[2])))
+    elif sub == b"digest" and n == 2:
+        c.reply_simple(dataset_digest(c.srv).hex())
+    elif sub == b"digest-value" and n >= 2:
+        c.reply_array(n - 2)
+        for key in args[2:]:
+            c.reply_simple(object_digest(c.srv, c.dbid, key, bytes(20)).hex())
+    elif sub == b"protocol" and n == 3:
+        _debug_protocol(c, _opt(args[2]))
+    elif sub == b"error" and n == 3:
+        c.reply_error(args[2].decode("utf-8", "surrogateescape"))
+    elif sub == b"populate" and 3 <= n <= 5:
+        _debug_populate(c, args)
+    elif sub == b"htstats" and n >= 3:
+        try:
+            dbid = _strict_int(args[2])
+        except ValueError:
+            c.reply_error(msgs.NOT_INTEGER)
+            return
+        if dbid < 0 or dbid >= c.srv.dbnum:
+            c.reply_error("ERR Out of range database")
+            return
+        c.reply_verbatim(pdb.py_htstats(c.srv, dbid))
+    elif sub == b"change-repl-id" and n == 2:
+        inst.run_id = os.urandom(20).hex()
+        c.reply_ok()
+    elif sub == b"stringmatch-len" and n == 2:
+        from engine.util import py_stringmatch
+        import random
+        for _ in range(1000):
+            pat = bytes(random.getrandbits(8) for _ in range(random.randint(0, 32)))
+            s = bytes(random.getrandbits(8) for _ in range(random.randint(0, 32)))
+            py_stringmatch(pat, s, bool(random.getrandbits(1)))
+        c.reply_simple("Apparently Redis did not crash: test passed")
+    else:
+        c.reply_error(b"ERR unknown subcommand or wrong number of arguments for '" +
+                      _cstr(args[1]) + b"'. Try DEBUG HELP.")
+
+
+def _debug_protocol(c, name):
+    if name == b"string":
+        c.reply_bulk(b"Hello World")
+    elif name == b"integer":
+        c.reply_int(12345)
+    elif name == b"double":
+        c.reply_double(3.141)
+    elif name == b"bignum":
+        c.reply_bignum(b"1234567999999999999999999999999999999")
+    elif name == b"null":
+        c.reply_null()
+    elif name == b"array":
+        c.reply_array(3)
+        for j in range(3):
+            c.reply_int(j)
+    elif name == b"set":
+        c.reply_set(3)
+        for j in range(3):
+            c.reply_int(j)
+    elif name == b"map":
+        c.reply_map(3)
+        for j in range(3):
+            c.reply_int(j)
+            c.reply_bool(j == 1)
+    elif name == b"attrib":
+        if c.resp >= 3:
+            c.reply_attribute(1)
+            c.reply_bulk(b"key-popularity")
+            c.reply_array(2)
+            c.reply_bulk(b"key:123")
+            c.reply_int(90)
+        c.reply_bulk(b"Some real reply following the attribute")
+    elif name == b"push":
+        if c.resp < 3:
+            c.reply_error("ERR RESP2 is not supported by this command")
+            return
+        c.reply_push(2)
+        c.reply_bulk(b"server-cpu-usage")
+        c.reply_int(42)
+        c.reply_bulk(b"Some real reply following the push reply")
+    elif name == b"true":
+        c.reply_bool(True)
+    elif name == b"false":
+        c.reply_bool(False)
+    elif name == b"verbatim":
+        c.reply_verbatim(b"This is a verbatim\nstring")
+    else:
+        c.reply_error("ERR Wrong protocol type name. Please use one of the following: "
+                      "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+
+
+def _debug_populate(c, args):
+    try:
+        count = _strict_int(args[2])
+    except ValueError:
+        c.reply_error(msgs.NOT_INTEGER)
+        return
+    if count < 0:
+        c.reply_error("ERR count is negative")
+        return
+    prefix = args[3] if len(args) >= 4 else b"key"
+    size = 0
+    if len(args) == 5:
+        try:
+            size = _strict_int(args[4])
+        except ValueError:
+            c.reply_error(msgs.NOT_INTEGER)
+            return
+    pdb.py_populate(c.srv, c.dbid, count, prefix, size)
+    c.reply_ok()
+
+
+# ---- MEMORY ------------------------------------------------------------------------------------
+
+MEMORY_HELP = [
+    "DOCTOR",
+    "    Return memory problems reports.",
+    "MALLOC-STATS",
+    "    Return internal statistics report from the memory allocator.",
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
+    "STATS",
+    "    Return information about the memory usage of the server.",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+]
+
+
+def memory_help_command(c):
+    reply_help(c, MEMORY_HELP)
+
+
+def memory_usage_command(c):
+    args = c.args()
+    j = 3
+    while j < len(args):
+        if _opt(args[j]) == b"samples" and j + 1 < len(args):
+            try:
+                samples = _strict_int(args[j + 1])
+            except ValueError:
+                c.reply_error(msgs.NOT_INTEGER)
+                return
+            if samples < 0:
+                c.reply_error(msgs.SYNTAX)
+                return
+            j += 2
+        else:
+            c.reply_error(msgs.SYNTAX)
+            return
+    usage = pdb.py_mem_usage_lookup(c.srv, c.dbid, args[2])
+    if usage is None:
+        c.reply_null()
+    else:
+        c.reply_int(usage)
+
+
+def memory_doctor_command(c):
+    c.reply_verbatim("Hi Sam, I can't find any memory issue in your instance. "
+                     "I can only account for what occurs on this base.")
+
+
+def memory_malloc_stats_command(c):
+    c.reply_verbatim("Stats not supported for the current allocator")
+
+
+def memory_purge_command(c):
+    c.reply_ok()
+
+
+def memory_stats_command(c):
+    from engine._mem import used_memory
+    inst = _inst(c)
+    srv = c.srv
+    used = used_memory()
+    inst.stat_peak_memory = max(inst.stat_peak_memory, used)
+    clients = sum(cl.querybuf_cap() + cl.reply_cap() for cl in srv.clients.values())
+    keys = sum(srv.dbsize(i) for i in range(srv.dbnum))
+    fields = [(b"peak.allocated", inst.stat_peak_memory), (b"total.allocated", used),
+              (b"startup.allocated", 0), (b"replication.backlog", 0), (b"clients.slaves", 0),
+              (b"clients.normal", clients), (b"cluster.links", 0), (b"aof.buffer", 0),
+              (b"lua.caches", 0), (b"functions.caches", 0)]
+    dbs = []
+    for i in range(srv.dbnum):
+        if srv.dbsize(i):
+            oh = pdb.py_db_overhead(srv, i)
+            dbs.append((b"db.%d" % i, {b"overhead.hashtable.main": oh[0],
+                                       b"overhead.hashtable.expires": oh[1]}))
+    rss = _rss()
+    tail = [(b"overhead.total", clients), (b"keys.count", keys),
+            (b"keys.bytes-per-key", (used - clients) // keys if keys else 0),
+            (b"dataset.bytes", used - clients),
+            (b"dataset.percentage", 100.0 * (used - clients) / used if used else 0.0),
+            (b"peak.percentage", 100.0 * used / inst.stat_peak_memory if inst.stat_peak_memory else 0.0),
+            (b"allocator.allocated", used), (b"allocator.active", used), (b"allocator.resident", rss),
+            (b"allocator-fragmentation.ratio", 1.0), (b"allocator-fragmentation.bytes", 0),
+            (b"allocator.rss-ratio", rss / used if used else 1.0),
+            (b"allocator.rss-bytes", rss - used), (b"rss-overhead.ratio", 1.0),
+            (b"rss-overhead.bytes", 0), (b"fragmentation", rss / used if used else 1.0),
+            (b"fragmentation.bytes", rss - used)]
+    items = fields + dbs + tail
+    c.reply_map(len(items))
+    for k, v in items:
+        c.reply_bulk(k)
+        if isinstance(v, dict):
+            c.reply_map(len(v))
+            for k2, v2 in v.items():
+                c.reply_bulk(k2)
+                c.reply_int(v2)
+        else:
+            c.reply_value(v)
+
+
+# ---- SLOWLOG --------------------------------------------------------------------------------------
+
+SLOWLOG_HELP = [
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+]
+
+
+def slowlog_help_command(c):
+    reply_help(c, SLOWLOG_HELP)
+
+
+def slowlog_get_command(c):
+    args = c.args()
+    count = 10
+    if len(args) == 3:
+        try:
+            count = _strict_int(args[2])
+            if count < -1:
+                raise ValueError
+        except ValueError:
+            c.reply_error("ERR count should be greater than or equal to -1")
+            return
+        if count == -1:
+            count = len(_inst(c).slowlog.entries)
+    entries = _inst(c).slowlog.entries[:count]
+    c.reply_array(len(entries))
+    for eid, ts, dur, argv, addr, name in entries:
+        c.reply_array(6)
+        c.reply_int(eid)
+        c.reply_int(ts)
+        c.reply_int(dur)
+        c.reply_array(len(argv))
+        for a in argv:
+            c.reply_bulk(a)
+        c.reply_bulk(addr)
+        c.reply_bulk(name)
+
+
+def slowlog_len_command(c):
+    c.reply_int(len(_inst(c).slowlog.entries))
+
+
+def slowlog_reset_command(c):
+    _inst(c).slowlog.reset()
+    c.reply_ok()
+
+
+# ---- OBJECT HELP (the OBJECT subcommands themselves are in t_keys) ---------------------
+
+OBJECT_HELP = [
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+]
+
+
+def object_help_command(c):
+    reply_help(c, OBJECT_HELP)
+
+
+# ---- misc -------------------------------------------------------------------------------------------
+
+def time_command(c):
+    now = time.time_ns() // 1000
+    c.reply_array(2)
+    c.reply_bulk(str(now // 1_000_000).encode())
+    c.reply_bulk(str(now % 1_000_000).encode())
+
+
+def lastsave_command(c):
+    c.reply_int(c.srv.lastsave)
+
+
+def function_flush_command(c):
+    """FUNCTION FLUSH [ASYNC|SYNC]: no function library exists before
+    scripting lands, so there is nothing to remove."""
+    args = c.args()
+    if len(args) == 3:
+        if _opt(args[2]) not in (b"async", b"sync"):
+            c.reply_error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+            return
+    elif len(args) > 3:
+        c.reply_error(msgs.SYNTAX)
+        return
+    c.reply_ok()
+
+
+def shutdown_command(c):
+    args = c.args()
+    flags = {"nosave": False, "save": False, "now": False, "force": False, "abort": False}
+    for a in args[1:]:
+        o = _opt(a).decode("latin-1")
+        if o in flags:
+            flags[o] = True
+        else:
+            c.reply_error(msgs.SYNTAX)
+            return
+    if (flags["abort"] and (flags["nosave"] or flags["save"] or flags["now"] or flags["force"])) or \
+            (flags["nosave"] and flags["save"]):
+        c.reply_error(msgs.SYNTAX)
+        return
+    inst = _inst(c)
+    if flags["abort"]:
+        if inst.shutdown_requested is None:
+            c.reply_error("ERR No shutdown in progress.")
+        else:
+            inst.shutdown_requested = None
+            c.reply_ok()
+        return
+    if inst.frontend is None:
+        c.reply_error("ERR SHUTDOWN is not available in embedded mode; close the engine instead")
+        return
+    inst.frontend.request_shutdown(flags, c)
+
+
+def _strict_int(b):
+    if isinstance(b, bytes):
+        b = b.decode("latin-1")
+    import re
+    if not re.fullmatch(r"0|-?[1-9][0-9]*", b) or len(b) >= 21:
+        raise ValueError(b)
+    v = int(b)
+    if not -2 ** 63 <= v < 2 ** 63:
+        raise ValueError(b)
+    return v
+
+
+PROCS = {name: fn for name, fn in globals().items()
+         if name.endswith("_command") and callable(fn)}

@@ -1,0 +1,512 @@
+"""The network front end: a single-threaded epoll loop, in C.
+
+One ``EventLoop`` serves one Instance. Per turn it:
+
+1. writes pending replies (``_flush_pending``): every client that got
+   reply bytes this turn is written to directly; only when the socket would
+   block is EPOLLOUT armed. Replies to a pipeline are therefore batched into
+   as few write() calls as the kernel allows;
+2. runs the fast expire cycle;
+3. waits in epoll_wait (GIL released) until a socket is ready or the next
+   cron tick (1000/hz ms) is due;
+4. accepts new connections and reads from ready clients straight into their
+   query buffers, then runs every complete command (pyengine.dispatch);
+5. runs the cron when due: the data cron (expiry, rehash), idle-client
+   timeouts, client pause expiry.
+
+Like Redis, a client whose replies pile up unread is not paused (clients
+such as redis-py write a whole pipeline before reading); limits are
+enforced by closing it: ``client-query-buffer-limit`` on input,
+``client-output-buffer-limit`` (normal class) on output. A protocol error
+gets its error reply, then the connection is closed once it is written.
+
+Nothing here creates a Python object per request: reads, parsing,
+dispatch of C commands and writes stay in C. Python runs for accepts,
+closes, cron ticks and Python-implemented commands.
+"""
+
+from libc.errno cimport errno, EAGAIN, EINTR
+cdef extern from "<errno.h>":
+    int EWOULDBLOCK
+from libc.string cimport memset, strlen, memcpy
+from posix.unistd cimport read, write, close
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.ref cimport PyObject
+
+from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append
+from engine._mem cimport mem_used
+from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
+                            CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
+                            CLIENT_UNIX_SOCKET, monotonic_us)
+from pyengine.dispatch cimport process_input
+
+import os
+import socket
+import time
+
+cdef extern from "<sys/epoll.h>" nogil:
+    cdef enum:
+        EPOLLIN
+        EPOLLOUT
+        EPOLLERR
+        EPOLLHUP
+        EPOLL_CTL_ADD
+        EPOLL_CTL_MOD
+        EPOLL_CTL_DEL
+        EPOLL_CLOEXEC
+    ctypedef union epoll_data_t:
+        void* ptr
+        int fd
+        unsigned int u32
+        unsigned long long u64
+    struct epoll_event:
+        unsigned int events
+        epoll_data_t data
+    int epoll_create1(int flags)
+    int epoll_ctl(int epfd, int op, int fd, epoll_event* event)
+    int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout)
+
+cdef extern from "<sys/socket.h>" nogil:
+    ctypedef unsigned int socklen_t
+    struct sockaddr:
+        pass
+    cdef enum:
+        SOCK_NONBLOCK
+        SOCK_CLOEXEC
+    int accept4(int sockfd, sockaddr* addr, socklen_t* addrlen, int flags)
+
+DEF READ_CHUNK = 16384
+DEF MAX_EVENTS = 1024
+DEF BIG_ARG = 32768
+DEF REPLY_KEEP = 16384
+
+cdef bytes MAXCLIENTS_ERR = b"-ERR max number of clients reached\r\n"
+cdef bytes PROTECTED_ERR = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    b"password is set for the default user. In this mode connections are only accepted from the "
+    b"loopback interface. If you want to connect from external computers to Redis you may adopt "
+    b"one of the following solutions: 1) Just disable protected mode sending the command "
+    b"'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the "
+    b"same host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    b"internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    b"you can just disable the protected mode by editing the Redis configuration file, and "
+    b"setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    b"started the server manually just for testing, restart it with the '--protected-mode no' "
+    b"option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
+    b"do one of the above things in order for the server to start accepting connections from the "
+    b"outside.\r\n")
+
+
+cdef class EventLoop:
+    cdef object instance
+    cdef Server srv
+    cdef int epfd
+    cdef list listeners           # Python socket objects
+    cdef set listen_fds
+    cdef list conns               # fd -> Client or None
+    cdef list pending             # clients with reply bytes to write
+    cdef list to_close
+    cdef public bint stopping
+    cdef long long next_cron_us
+    cdef public object lock       # optional lock shared with embedded callers
+    cdef long long ops_samples[16]
+    cdef int ops_idx
+    cdef long long last_ops_cmds
+    cdef long long last_ops_time
+    cdef public object on_shutdown
+
+    def __cinit__(self, instance):
+        self.instance = instance
+        self.srv = instance.srv
+        self.epfd = epoll_create1(EPOLL_CLOEXEC)
+        if self.epfd < 0:
+            raise OSError(errno, os.strerror(errno))
+        self.listeners = []
+        self.listen_fds = set()
+        self.conns = []
+        self.pending = []
+        self.to_close = []
+        self.stopping = False
+        self.lock = None
+        self.ops_idx = 0
+        memset(self.ops_samples, 0, sizeof(self.ops_samples))
+
+    def __dealloc__(self):
+        if self.epfd >= 0:
+            close(self.epfd)
+
+    # -- listening ---------------------------------------------------------------------
+    def add_listener(self, sock):
+        """Serve connections accepted on ``sock`` (a bound, listening socket)."""
+        cdef epoll_event ev
+        sock.setblocking(False)
+        ev.events = EPOLLIN
+        ev.data.fd = sock.fileno()
+        if epoll_ctl(self.epfd, EPOLL_CTL_ADD, sock.fileno(), &ev) < 0:
+            raise OSError(errno, os.strerror(errno))
+        self.listeners.append(sock)
+        self.listen_fds.add(sock.fileno())
+
+    def close_listeners(self):
+        for sock in self.listeners:
+            epoll_ctl(self.epfd, EPOLL_CTL_DEL, sock.fileno(), NULL)
+            sock.close()
+        self.listeners = []
+        self.listen_fds = set()
+
+    def listener_addresses(self):
+        return [s.getsockname() for s in self.listeners]
+
+    # -- connections ---------------------------------------------------------------------
+    cdef void _accept(self, int lfd):
+        cdef int fd
+        cdef epoll_event ev
+        cdef Client c
+        cdef object sock
+        cdef int nclients
+        while True:
+            fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)
+            if fd < 0:
+                return
+            self.srv.stat_numconnections += 1
+            nclients = self._connected_clients()
+            if nclients >= self.srv.maxclients:
+                write(fd, <const char*>MAXCLIENTS_ERR, len(MAXCLIENTS_ERR))
+                close(fd)
+                self.srv.stat_rejected_conn += 1
+                continue
+            try:
+                sock = socket.socket(fileno=fd)
+                family = sock.family
+                if family != socket.AF_UNIX:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    ka = self.instance.config["tcp-keepalive"]
+                    if ka > 0:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, ka)
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(ka // 3, 1))
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+                c = self.instance.new_client(fd)
+                c.addr = _format_addr(sock.getpeername(), family)
+                c.laddr = _format_addr(sock.getsockname(), family)
+                c.is_local = family == socket.AF_UNIX or c.addr.startswith(("127.", "[::1]"))
+                if family == socket.AF_UNIX:
+                    c.flags |= CLIENT_UNIX_SOCKET
+                sock.detach()
+            except OSError:
+                close(fd)
+                continue
+            if (not c.is_local and self.srv.requirepass is None and
+                    self.instance.config["protected-mode"]):
+                write(fd, <const char*>PROTECTED_ERR, len(PROTECTED_ERR))
+                close(fd)
+                c.fd = -1
+                self.instance.forget_client(c)
+                self.srv.stat_rejected_conn += 1
+                continue
+            while len(self.conns) <= fd:
+                self.conns.append(None)
+            self.conns[fd] = c
+            ev.events = EPOLLIN
+            ev.data.fd = fd
+            epoll_ctl(self.epfd, EPOLL_CTL_ADD, fd, &ev)
+
+    cdef int _connected_clients(self):
+        cdef int n = 0
+        for c in self.conns:
+            if c is not None:
+                n += 1
+        return n
+
+    cdef void _close(self, Client c):
+        """Close a client's connection and forget it."""
+        cdef int fd = c.fd
+        if fd < 0:
+            return
+        epoll_ctl(self.epfd, EPOLL_CTL_DEL, fd, NULL)
+        close(fd)
+        if fd < len(self.conns):
+            self.conns[fd] = None
+        c.fd = -1
+        c.flags &= ~CLIENT_PENDING_WRITE
+        self.instance.forget_client(c)
+
+    def kill_client(self, Client c):
+        """Close ``c`` at the end of this turn (CLIENT KILL)."""
+        c.flags |= CLIENT_CLOSE_ASAP
+        self.to_close.append(c)
+
+    # -- reading ------------------------------------------------------------------------
+    cdef void _read(self, Client c):
+        cdef ssize_t n
+        cdef size_t want = READ_CHUNK
+        cdef Server srv = self.srv
+        # A big argument being read: ask for what it still needs at once.
+        if c.parser.multibulklen and c.parser.bulklen >= BIG_ARG:
+            if <size_t>(c.parser.bulklen + 2) > c.querybuf.len - c.qb_pos:
+                want = <size_t>(c.parser.bulklen + 2) - (c.querybuf.len - c.qb_pos)
+                if want < READ_CHUNK:
+                    want = READ_CHUNK
+        rbuf_reserve(&c.querybuf, want)
+        n = read(c.fd, c.querybuf.data + c.querybuf.len, want)
+        if n == 0:
+            self._close(c)
+            return
+        if n < 0:
+            if errno == EAGAIN or errno == EWOULDBLOCK or errno == EINTR:
+                return
+            self._close(c)
+            return
+        c.querybuf.len += n
+        srv.stat_net_input_bytes += n
+        srv.stat_total_reads_processed += 1
+        c.last_interaction = time.time()
+        if c.querybuf.len > <size_t>srv.client_max_querybuf_len:
+            self.instance.log("warning", "Closing client that reached max query buffer length: "
+                              "id=%d addr=%s (qbuf initial bytes: %r)" % (
+                                  c.id, c.addr, c.querybuf_prefix(64)))
+            srv.stat_client_qbuf_limit_disconnections += 1
+            self._close(c)
+            return
+        self._process(c)
+
+    cdef void _process(self, Client c):
+        try:
+            process_input(c)
+        except Exception as exc:
+            self.instance.log("warning", "Error processing input of client %d: %r" % (c.id, exc))
+            c.flags |= CLIENT_CLOSE_ASAP
+            self.to_close.append(c)
+            return
+        self._after_commands(c)
+
+    cdef void _after_commands(self, Client c):
+        if c.reply.len > c.sent:
+            if not (c.flags & CLIENT_PENDING_WRITE):
+                c.flags |= CLIENT_PENDING_WRITE
+                self.pending.append(c)
+            self._check_output_limit(c)
+        elif c.flags & CLIENT_CLOSE_AFTER_REPLY:
+            self.to_close.append(c)
+
+    cdef void _check_output_limit(self, Client c):
+        """client-output-buffer-limit for normal clients (hard limit, and
+        soft limit held for its seconds)."""
+        limits = self.instance.config["client-output-buffer-limit"]
+        hard, soft, secs = limits[0][1]
+        cdef size_t used = c.reply.len - c.sent
+        if hard and used >= <size_t>hard:
+            self._output_limit_close(c)
+        elif soft and used >= <size_t>soft:
+            now = time.monotonic()
+            if c.soft_limit_since == 0:
+                c.soft_limit_since = now
+            elif now - c.soft_limit_since >= secs:
+                self._output_limit_close(c)
+        else:
+            c.soft_limit_since = 0
+
+    cdef void _output_limit_close(self, Client c):
+        self.instance.log("warning", "Client id=%d addr=%s closed for overcoming of output buffer "
+                                     "limits." % (c.id, c.addr))
+        self.srv.stat_client_outbuf_limit_disconnections += 1
+        c.flags |= CLIENT_CLOSE_ASAP
+        self.to_close.append(c)
+
+    # -- writing ------------------------------------------------------------------------
+    cdef bint _write(self, Client c):
+        """Write as much of the pending reply as the socket takes. Returns
+        False if the client was closed."""
+        cdef ssize_t n
+        cdef epoll_event ev
+        while c.sent < c.reply.len:
+            n = write(c.fd, c.reply.data + c.sent, c.reply.len - c.sent)
+            if n < 0:
+                if errno == EAGAIN or errno == EWOULDBLOCK:
+                    break
+                if errno == EINTR:
+                    continue
+                self._close(c)
+                return False
+            c.sent += n
+            self.srv.stat_net_output_bytes += n
+        self.srv.stat_total_writes_processed += 1
+        if c.sent == c.reply.len:
+            if c.reply.len > c.reply_bytes_peak:
+                c.reply_bytes_peak = c.reply.len
+            c.reply.len = 0
+            c.sent = 0
+            rbuf_shrink(&c.reply, REPLY_KEEP)
+            if c.flags & CLIENT_PENDING_WRITE:
+                c.flags &= ~CLIENT_PENDING_WRITE
+            if c.wants_writable:
+                ev.events = EPOLLIN
+                ev.data.fd = c.fd
+                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
+                c.wants_writable = False
+            if c.flags & CLIENT_CLOSE_AFTER_REPLY:
+                self._close(c)
+                return False
+        else:
+            if not c.wants_writable:
+                ev.events = EPOLLIN | EPOLLOUT
+                ev.data.fd = c.fd
+                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
+                c.wants_writable = True
+        return True
+
+    cdef void _flush_pending(self):
+        cdef list pending = self.pending
+        cdef Client c
+        self.pending = []
+        for c in pending:
+            c.flags &= ~CLIENT_PENDING_WRITE
+            if c.fd >= 0 and not (c.flags & CLIENT_CLOSE_ASAP):
+                self._write(c)
+
+    def has_pending_write(self, Client c):
+        return c.reply.len > c.sent
+
+    # -- paused / blocked clients -----------------------------------------------------------------
+    def resume_client(self, Client c):
+        """Run what a paused client had queued (after CLIENT UNPAUSE)."""
+        if c.fd >= 0:
+            self._process(c)
+
+    # -- the loop -------------------------------------------------------------------------------
+    cdef void _close_scheduled(self):
+        cdef Client c
+        if not self.to_close:
+            return
+        victims, self.to_close = self.to_close, []
+        for c in victims:
+            if c.fd >= 0:
+                if c.flags & CLIENT_CLOSE_ASAP or c.reply.len == c.sent:
+                    self._close(c)
+
+    cdef void _cron(self):
+        self.instance.cron()
+        self._client_timeouts()
+        self._sample_ops()
+
+    cdef void _client_timeouts(self):
+        cdef Client c
+        timeout = self.instance.config["timeout"]
+        if not timeout:
+            return
+        now = time.time()
+        for c in list(self.conns):
+            if c is None or c.flags & CLIENT_BLOCKED:
+                continue
+            if now - c.last_interaction > timeout:
+                self.instance.log("verbose", "Closing idle client")
+                self._close(c)
+
+    cdef void _sample_ops(self):
+        cdef long long now = monotonic_us()
+        cdef long long cmds = self.srv.stat_numcommands
+        if self.last_ops_time and now > self.last_ops_time:
+            self.ops_samples[self.ops_idx % 16] = (cmds - self.last_ops_cmds) * 1000000 // (now - self.last_ops_time)
+            self.ops_idx += 1
+        self.last_ops_time = now
+        self.last_ops_cmds = cmds
+
+    def instantaneous_ops(self):
+        cdef int i
+        cdef long long total = 0
+        for i in range(16):
+            total += self.ops_samples[i]
+        return total // 16
+
+    def run(self):
+        """Serve until stop() or a shutdown request."""
+        cdef epoll_event events[MAX_EVENTS]
+        cdef int n, i, fd, timeout_ms
+        cdef unsigned int ev
+        cdef long long now
+        cdef Client c
+        cdef long long period
+        self.next_cron_us = monotonic_us()
+        while not self.stopping:
+            if self.lock is not None:
+                self.lock.acquire()
+            try:
+                self._flush_pending()
+                self._close_scheduled()
+                self.instance.before_sleep()
+            finally:
+                if self.lock is not None:
+                    self.lock.release()
+            now = monotonic_us()
+            timeout_ms = <int>((self.next_cron_us - now) // 1000)
+            if timeout_ms < 0:
+                timeout_ms = 0
+            with nogil:
+                n = epoll_wait(self.epfd, events, MAX_EVENTS, timeout_ms)
+            if n < 0:
+                if errno == EINTR:
+                    PyErr_CheckSignals()
+                    self._check_shutdown()
+                    continue
+                raise OSError(errno, os.strerror(errno))
+            if self.lock is not None:
+                self.lock.acquire()
+            try:
+                for i in range(n):
+                    fd = events[i].data.fd
+                    ev = events[i].events
+                    if fd in self.listen_fds:
+                        self._accept(fd)
+                        continue
+                    if fd >= len(self.conns):
+                        continue
+                    c = <Client>self.conns[fd] if self.conns[fd] is not None else None
+                    if c is None:
+                        continue
+                    if ev & EPOLLOUT:
+                        if not self._write(c):
+                            continue
+                    if ev & (EPOLLIN | EPOLLERR | EPOLLHUP):
+                        if c.fd >= 0 and not (c.flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)):
+                            self._read(c)
+                        elif c.fd >= 0 and ev & (EPOLLERR | EPOLLHUP):
+                            self._close(c)
+                now = monotonic_us()
+                if now >= self.next_cron_us:
+                    period = 1000000 // self.srv.hz
+                    self.next_cron_us = now + period
+                    self._cron()
+            finally:
+                if self.lock is not None:
+                    self.lock.release()
+            PyErr_CheckSignals()
+            self._check_shutdown()
+        self._final_flush()
+
+    cdef void _check_shutdown(self):
+        if self.instance.shutdown_requested is not None and not self.stopping:
+            if self.on_shutdown is not None:
+                self.on_shutdown()
+            self.stopping = True
+
+    cdef void _final_flush(self):
+        self._flush_pending()
+
+    def stop(self):
+        self.stopping = True
+
+    def close_all(self):
+        cdef Client c
+        for c in list(self.conns):
+            if c is not None:
+                self._close(c)
+        self.close_listeners()
+
+
+def _format_addr(addr, family):
+    if family == socket.AF_UNIX:
+        return "%s:0" % (addr or "")
+    host, port = addr[0], addr[1]
+    if ":" in host:
+        return "[%s]:%d" % (host, port)
+    return "%s:%d" % (host, port)
