@@ -594,3 +594,40 @@ def test_keyspace_stats_and_dirty(diff):
         d_p = _info_fields(diff.p, "persistence", ("rdb_changes_since_last_save",))
         assert (d_p["rdb_changes_since_last_save"] - dirty_p["rdb_changes_since_last_save"] ==
                 d_r["rdb_changes_since_last_save"] - dirty_r["rdb_changes_since_last_save"]), cmd
+
+
+@pytest.mark.parametrize("server", ["pyengine", "redis"])
+def test_scan_guarantee_while_table_grows_and_shrinks(diff, server):
+    """Every key present for the whole iteration is returned, even though the
+    table rehashes (grows, then shrinks in the cron) between SCAN calls."""
+    import time
+    from engine.resp import encode_command
+    conn = diff.p if server == "pyengine" else diff.r
+    conn.call("DEBUG", "POPULATE", "500", "stay")
+    cursor, seen, step = b"0", set(), 0
+    while True:
+        cursor, batch = parse(conn.call("SCAN", cursor, "COUNT", "20"))
+        seen.update(batch)
+        step += 1
+        if step == 3:          # grow: rehash to larger tables mid-scan
+            conn.call("DEBUG", "POPULATE", "5000", "tmp")
+        elif step == 8:        # shrink: delete the extra keys, let the cron resize
+            conn.send(b"".join(encode_command("DEL", "tmp:%d" % i) for i in range(5000)))
+            for _ in range(5000):
+                conn.read_reply()
+            time.sleep(0.3)
+        if cursor == b"0":
+            break
+    missing = {b"stay:%d" % i for i in range(500)} - seen
+    assert not missing, sorted(missing)[:10]
+
+
+def test_scan_options_with_nul_and_case(diff):
+    diff("DEBUG", "POPULATE", "20", "key")
+    keys, _, _ = _scan_both(diff, "TYPE", "string\x00junk")
+    assert len(keys) == 20
+    keys, _, _ = _scan_both(diff, "COUNT\x00x", "5", "MaTcH", "key:1*")
+    assert len(keys) == 11
+    diff("SCAN", "0", "COUNT", "5\x00")
+    keys, _, _ = _scan_both(diff, "MATCH\x00", "*", "COUNT", "100")
+    assert len(keys) == 20
