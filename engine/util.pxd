@@ -6,7 +6,19 @@
 #   space, no NaN, overflow rejected.
 # ld2string_human: INCRBYFLOAT's "%.17Lf" with trailing zeros removed.
 # d2string: "%.17g" (Redis 7.0's double replies), "inf"/"-inf"/"nan".
+# parse_cursor: SCAN cursors, strtoul-style (sign, leading zeros, wrap).
 # stringmatch: KEYS/SCAN/CONFIG GET glob: * ? [abc] [^a-z] and \ escapes.
+
+# errno through C helpers: a Cython function that assigns to a cimported
+# `errno` silently gets a local variable of that name instead.
+cdef extern from *:
+    """
+    #include <errno.h>
+    static inline void pe_errno_clear(void) { errno = 0; }
+    static inline int pe_errno_get(void) { return errno; }
+    """
+    void errno_clear "pe_errno_clear"() noexcept nogil
+    int errno_get "pe_errno_get"() noexcept nogil
 
 cdef enum:
     LONG_STR_SIZE = 21          # chars of the longest long long, with sign
@@ -15,6 +27,7 @@ cdef enum:
 
 cdef bint string2ll(const char* s, size_t slen, long long* value) noexcept nogil
 cdef bint string2ull(const char* s, size_t slen, unsigned long long* value) noexcept nogil
+cdef bint parse_cursor(const char* s, size_t slen, unsigned long* value) noexcept nogil
 cdef bint string2ld(const char* s, size_t slen, long double* value) noexcept nogil
 cdef bint string2d(const char* s, size_t slen, double* value) noexcept nogil
 cdef int ll2string(char* buf, long long value) noexcept nogil

@@ -6,10 +6,10 @@ argument parsing and KEYS/SCAN/CONFIG GET all call them. Each is C-level,
 takes explicit lengths (binary safe) and never raises.
 """
 
-from libc.string cimport memcpy, strchr
+from libc.string cimport memcpy, strchr, memchr
 from libc.stdlib cimport strtold, strtod
 from libc.stdio cimport snprintf
-from libc.errno cimport errno, ERANGE, EINVAL
+from libc.errno cimport ERANGE, EINVAL
 from libc.math cimport isnan, isinf, HUGE_VAL, fpclassify, FP_ZERO
 
 cdef extern from "<math.h>" nogil:
@@ -100,6 +100,41 @@ cdef bint string2ull(const char* s, size_t slen, unsigned long long* value) noex
     return True
 
 
+cdef bint parse_cursor(const char* s, size_t slen, unsigned long* value) noexcept nogil:
+    """A SCAN-family cursor, read the way the reference reads it: C strtoul
+    (base 10) over the argument as a C string, which must be consumed to its
+    end. So "" is 0, "+5" and "007" are valid, "-1" wraps to ULONG_MAX, a NUL
+    byte ends the argument early, and a leading space, a missing digit or an
+    overflow are invalid. Any length is accepted."""
+    cdef size_t i = 0, first_digit
+    cdef const char* nul = <const char*>memchr(s, 0, slen)
+    cdef unsigned long v = 0
+    cdef unsigned long d
+    cdef bint negative = False, overflow = False
+    if nul != NULL:
+        slen = nul - s
+    if slen == 0:
+        value[0] = 0
+        return True
+    if isspace(<unsigned char>s[0]):
+        return False
+    if s[0] == c'+' or s[0] == c'-':
+        negative = s[0] == c'-'
+        i = 1
+    first_digit = i
+    while i < slen and c'0' <= s[i] <= c'9':
+        d = <unsigned long>(s[i] - c'0')
+        if v > (<unsigned long>-1 - d) // 10:
+            overflow = True
+        else:
+            v = v * 10 + d
+        i += 1
+    if i == first_digit or i != slen or overflow:
+        return False
+    value[0] = (<unsigned long>0 - v) if negative else v
+    return True
+
+
 cdef bint string2ld(const char* s, size_t slen, long double* value) noexcept nogil:
     """Parse a long double the way INCRBYFLOAT does (strtold on the whole string)."""
     cdef char buf[MAX_LONG_DOUBLE_CHARS]
@@ -109,11 +144,11 @@ cdef bint string2ld(const char* s, size_t slen, long double* value) noexcept nog
         return False
     memcpy(buf, s, slen)
     buf[slen] = 0
-    errno = 0
+    errno_clear()
     v = strtold(buf, &eptr)
     if (isspace(buf[0]) or eptr[0] != 0 or <size_t>(eptr - buf) != slen or
-            (errno == ERANGE and (v == HUGE_VALL or v == -HUGE_VALL or v == 0)) or
-            errno == EINVAL or v != v):
+            (errno_get() == ERANGE and (v == HUGE_VALL or v == -HUGE_VALL or v == 0)) or
+            errno_get() == EINVAL or v != v):
         return False
     value[0] = v
     return True
@@ -128,10 +163,10 @@ cdef bint string2d(const char* s, size_t slen, double* value) noexcept nogil:
         return False
     memcpy(buf, s, slen)
     buf[slen] = 0
-    errno = 0
+    errno_clear()
     v = strtod(buf, &eptr)
     if (isspace(buf[0]) or <size_t>(eptr - buf) != slen or
-            (errno == ERANGE and (v == HUGE_VAL or v == -HUGE_VAL or fpclassify(v) == FP_ZERO)) or
+            (errno_get() == ERANGE and (v == HUGE_VAL or v == -HUGE_VAL or fpclassify(v) == FP_ZERO)) or
             isnan(v)):
         return False
     value[0] = v
@@ -217,18 +252,29 @@ cdef int d2string(char* buf, size_t buflen, double value) noexcept nogil:
 # byte further along the string (linear per star, no recursion, so no pattern
 # can exhaust the stack). The per-token rules, including the odd corners of
 # unterminated classes and "[a-]", follow Redis's stringmatchlen.
+#
+# Bytes are compared as the reference server compares them: as C `char`,
+# which is signed on the platforms Redis ships for, so a class range is
+# ordered by signed value ("[a-\xff]" is -1..97, not 97..255) and case
+# folding goes through tolower() of that signed value.
 
-cdef inline int _fold(int c, bint nocase) noexcept nogil:
-    return tolower(c) if nocase else c
+cdef inline int _sc(char c) noexcept nogil:
+    """A pattern or string byte as the reference's (signed) char value."""
+    return <int><signed char>c
+
+
+cdef inline bint _byte_eq(char a, char b, bint nocase) noexcept nogil:
+    if nocase:
+        return tolower(_sc(a)) == tolower(_sc(b))
+    return a == b
 
 
 cdef Py_ssize_t _match_token(const char* p, size_t plen, size_t pi, char sc,
                              bint nocase, bint* matched) noexcept nogil:
     """Match the token at p[pi] (not '*') against byte sc.
 
-    Sets *matched and returns the index just past the token. ``p`` is read
-    one byte past plen only where Redis reads its NUL terminator, so callers
-    pass patterns with a readable byte there (see stringmatch).
+    Sets *matched and returns the index just past the token. Never reads
+    p[plen] or beyond.
     """
     cdef bint neg, m
     cdef int start, end, c
@@ -253,9 +299,9 @@ cdef Py_ssize_t _match_token(const char* p, size_t plen, size_t pi, char sc,
                 pi -= 1       # Redis steps back onto the last byte and stops
                 break
             elif plen - pi >= 3 and p[pi + 1] == c'-':
-                start = <unsigned char>p[pi]
-                end = <unsigned char>p[pi + 2]
-                c = <unsigned char>sc
+                start = _sc(p[pi])
+                end = _sc(p[pi + 2])
+                c = _sc(sc)
                 if start > end:
                     start, end = end, start
                 if nocase:
@@ -266,7 +312,7 @@ cdef Py_ssize_t _match_token(const char* p, size_t plen, size_t pi, char sc,
                 if start <= c <= end:
                     m = True
             else:
-                if _fold(<unsigned char>p[pi], nocase) == _fold(<unsigned char>sc, nocase):
+                if _byte_eq(p[pi], sc, nocase):
                     m = True
             pi += 1
         if neg:
@@ -275,7 +321,7 @@ cdef Py_ssize_t _match_token(const char* p, size_t plen, size_t pi, char sc,
         return pi + 1
     if pc == c'\\' and plen - pi >= 2:
         pi += 1
-    matched[0] = _fold(<unsigned char>p[pi], nocase) == _fold(<unsigned char>sc, nocase)
+    matched[0] = _byte_eq(p[pi], sc, nocase)
     return pi + 1
 
 
@@ -319,10 +365,7 @@ cdef bint _match(const char* p, size_t plen, const char* s, size_t slen,
 cdef bint stringmatch(const char* pattern, size_t plen, const char* string, size_t slen,
                       bint nocase) noexcept nogil:
     """Glob-match ``string`` against ``pattern`` (binary safe, Redis semantics).
-
-    The matcher may peek at pattern[plen]; argv buffers always have a
-    readable byte there (the '\\r' of the RESP framing or a NUL).
-    """
+    Reads exactly pattern[0:plen] and string[0:slen]."""
     return _match(pattern, plen, string, slen, nocase)
 
 
@@ -366,8 +409,7 @@ def py_string2ll(bytes s):
 
 
 def py_stringmatch(bytes pattern, bytes string, bint nocase=False):
-    cdef bytes p = pattern + b"\0"
-    return bool(stringmatch(p, len(pattern), string, len(string), nocase))
+    return bool(stringmatch(pattern, len(pattern), string, len(string), nocase))
 
 
 def py_ld2string_human(value):
@@ -384,3 +426,10 @@ def py_d2string(double value):
     cdef char buf[MAX_D2STRING_CHARS]
     cdef int n = d2string(buf, sizeof(buf), value)
     return buf[:n]
+
+
+def py_parse_cursor(bytes s):
+    cdef unsigned long v
+    if parse_cursor(s, len(s), &v):
+        return v
+    return None

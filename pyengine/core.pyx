@@ -562,16 +562,10 @@ cdef bint get_ll_or_reply(Client c, int i, long long* out, const char* msg) noex
 
 
 cdef bint get_int_or_reply(Client c, int i, int* out, const char* msg) noexcept:
-    """An argument that must fit a C int (getIntFromObjectOrReply)."""
+    """An argument that must fit a C int (getIntFromObjectOrReply): the
+    range error names the bounds unless ``msg`` is given."""
     cdef long long v
-    if not string2ll(c.argv[i], c.argvlen[i], &v):
-        add_error(c, msg if msg != NULL else MSG_NOT_INTEGER)
-        return False
-    if v < -2147483648 or v > 2147483647:
-        if msg != NULL:
-            add_error(c, msg)
-        else:
-            add_error(c, b"ERR value is out of range")
+    if not get_range_or_reply(c, i, -2147483648, 2147483647, &v, msg):
         return False
     out[0] = <int>v
     return True

@@ -352,8 +352,11 @@ cdef void active_expire_cycle(Server srv, bint fast) noexcept:
     j = 0
     while j < dbs_per_call and not srv.expire_timelimit_exit:
         j += 1
-        db = &srv.dbs[srv.expire_current_db % srv.dbnum]
-        srv.expire_current_db += 1
+        # kept in [0, dbnum): a bare counter would overflow the int (and index
+        # a negative db) after a few days at a high hz
+        srv.expire_current_db %= srv.dbnum
+        db = &srv.dbs[srv.expire_current_db]
+        srv.expire_current_db = (srv.expire_current_db + 1) % srv.dbnum
         while True:
             iteration += 1
             num = dict_size(db.expires)

@@ -9,17 +9,15 @@ reverse-binary cursor (engine/dict), collects up to COUNT keys (at most
 10*COUNT buckets per call), then filters by pattern, TYPE and expiry.
 """
 
-from libc.string cimport memcpy, memcmp
-from libc.stdlib cimport strtoul
-from libc.errno cimport errno, ERANGE
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.string cimport memcpy, memcmp, memchr
+from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter_next,
                           dict_iter_release, dict_scan, dict_size, dict_find, dict_fair_random)
 from engine.object cimport (robj, obj_type_name, obj_encoding_name, obj_dup, obj_free,
                             OBJ_STRING, OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, LRU_CLOCK_MAX)
 from engine.resp cimport rbuf, rbuf_append, rbuf_free, resp_simple
-from engine.util cimport stringmatch
+from engine.util cimport stringmatch, parse_cursor
 from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_null, add_error,
                             add_error_len, add_array, add_simple, add_syntax_error, arg_is,
                             get_ll_or_reply, get_int_or_reply, add_expire_time_error,
@@ -30,9 +28,6 @@ from pyengine.db cimport (lookup_key, lookup_read, lookup_write, db_delete, db_a
                           expire_if_needed, empty_db, lfu_decr_and_return,
                           LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NONE, LOOKUP_WRITE)
 from pyengine.msgs cimport (MSG_NO_SUCH_KEY, MSG_SAME_OBJECT, MSG_DB_INDEX)
-
-cdef extern from "<ctype.h>" nogil:
-    int isspace(int c)
 
 cdef enum:
     EXPIRE_NX = 1
@@ -259,20 +254,11 @@ cdef void _scan_collect(void* privdata, pe_entry* e) noexcept:
 
 
 cdef bint parse_scan_cursor(Client c, int i, unsigned long* cursor) noexcept:
-    """SCAN cursors are parsed with strtoul, as Redis does (so "-1" wraps)."""
-    cdef char buf[64]
-    cdef char* eptr
-    cdef size_t n = c.argvlen[i]
-    if n >= sizeof(buf):
-        n = sizeof(buf) - 1
-    memcpy(buf, c.argv[i], n)
-    buf[n] = 0
-    errno = 0
-    cursor[0] = strtoul(buf, &eptr, 10)
-    if isspace(<unsigned char>buf[0]) or eptr[0] != 0 or errno == ERANGE or c.argvlen[i] >= sizeof(buf):
-        add_error(c, b"ERR invalid cursor")
-        return False
-    return True
+    """parseScanCursorOrReply: strtoul rules (engine.util.parse_cursor)."""
+    if parse_cursor(c.argv[i], c.argvlen[i], cursor):
+        return True
+    add_error(c, b"ERR invalid cursor")
+    return False
 
 
 cdef int scan_command(Client c) except -1:
@@ -283,7 +269,7 @@ cdef int scan_command(Client c) except -1:
     cdef size_t patlen = 0
     cdef bint use_pattern = False
     cdef int type_idx = -1
-    cdef long maxiterations
+    cdef unsigned long maxiterations
     cdef _scan_batch batch
     cdef size_t off, klen, at
     cdef const char* key
@@ -315,13 +301,18 @@ cdef int scan_command(Client c) except -1:
     batch.keys.len = 0
     batch.keys.cap = 0
     batch.count = 0
-    maxiterations = count * 10
+    # At most 10*COUNT more buckets. The reference computes count*10 in a
+    # signed long and stops when the post-decremented budget was 0; a COUNT
+    # so large that the product wraps behaves the same way here.
+    maxiterations = <unsigned long>count * 10
     while True:
         cursor = dict_scan(c.db.keys, cursor, _scan_collect, &batch)
         if not cursor:
             break
+        if maxiterations == 0:
+            break
         maxiterations -= 1
-        if maxiterations < 0 or batch.count >= count:
+        if batch.count >= count:
             break
     add_array(c, 2)
     add_bulk_ll(c, <long long>cursor)       # Redis prints the cursor as a signed long long
@@ -349,30 +340,55 @@ cdef int scan_command(Client c) except -1:
 
 
 cdef int randomkey_command(Client c) except -1:
+    """A fair random key; keys found logically expired are deleted and the
+    draw repeats (dbRandomKey)."""
     cdef pe_entry* e
-    cdef bytes key
+    cdef rbuf key
+    key.data = NULL
+    key.len = 0
+    key.cap = 0
     while True:
         e = dict_fair_random(c.db.keys)
         if e == NULL:
             add_null(c)
-            return 0
-        if dict_size(c.db.expires) and dict_find(c.db.expires, e.key, e.klen) != NULL:
-            key = e.key[:e.klen]
-            if expire_if_needed(c.srv, c.db, key, len(key)):
+            break
+        if dict_size(c.db.expires) and key_is_expired(c.srv, c.db, e.key, e.klen):
+            # copy the name out first: deleting frees the entry holding it
+            key.len = 0
+            rbuf_append(&key, e.key, e.klen)
+            if expire_if_needed(c.srv, c.db, key.data, key.len):
                 continue
         add_bulk(c, e.key, e.klen)
-        return 0
+        break
+    rbuf_free(&key)
+    return 0
 
 
 # ---- expiry ------------------------------------------------------------------------------
+
+cdef void _unsupported_option_error(Client c, int j) noexcept:
+    """"ERR Unsupported option <opt>": the option as a C string (up to a NUL
+    byte), trailing CR/LF trimmed like addReplyErrorFormat does."""
+    cdef rbuf msg
+    cdef const char* opt = c.argv[j]
+    cdef const char* nul = <const char*>memchr(opt, 0, c.argvlen[j])
+    cdef size_t n = c.argvlen[j] if nul == NULL else <size_t>(nul - opt)
+    msg.data = NULL
+    msg.len = 0
+    msg.cap = 0
+    rbuf_append(&msg, b"ERR Unsupported option ", 23)
+    rbuf_append(&msg, opt, n)
+    while msg.len and (msg.data[msg.len - 1] == c'\r' or msg.data[msg.len - 1] == c'\n'):
+        msg.len -= 1
+    add_error_len(c, msg.data, msg.len)
+    rbuf_free(&msg)
+
 
 cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
     cdef int flags = 0
     cdef int j = 3
     cdef long long when
     cdef long long current
-    cdef bytes msg
-    cdef bytes opt
     while j < c.argc:
         if arg_is(c, j, b"nx"):
             flags |= EXPIRE_NX
@@ -383,9 +399,7 @@ cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
         elif arg_is(c, j, b"lt"):
             flags |= EXPIRE_LT
         else:
-            opt = c.arg(j).split(b"\0", 1)[0]
-            msg = b"ERR Unsupported option " + opt
-            add_error_len(c, msg, len(msg))
+            _unsupported_option_error(c, j)
             return 0
         j += 1
     if (flags & EXPIRE_NX) and (flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)):
@@ -397,11 +411,11 @@ cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
     if not get_ll_or_reply(c, 2, &when, NULL):
         return 0
     if seconds:
-        if when > 9223372036854775807 // 1000 or when < (-9223372036854775807 - 1) // 1000:
+        if when > LLONG_MAX // 1000 or when < LLONG_MIN // 1000:    # C division: truncates
             add_expire_time_error(c)
             return 0
         when *= 1000
-    if when > 9223372036854775807 - basetime:
+    if when > LLONG_MAX - basetime:
         add_expire_time_error(c)
         return 0
     when += basetime
@@ -460,7 +474,9 @@ cdef int _ttl_generic(Client c, bint output_ms, bint output_abs) noexcept:
     if ttl == -1:
         add_int(c, -1)
     else:
-        add_int(c, ttl if output_ms else (ttl + 500) // 1000)
+        # ttl >= 0 here; rounding in unsigned arithmetic also gives the
+        # reference's answer for times within 500 ms of LLONG_MAX
+        add_int(c, ttl if output_ms else <long long>((<unsigned long long>ttl + 500) // 1000))
     return 0
 
 
@@ -622,7 +638,6 @@ cdef int flushall_command(Client c) except -1:
     c.srv.dirty += empty_db(c.srv, -1)
     if c.srv.instance is not None:
         c.srv.instance.after_flushall()
-    c.srv.dirty += 1
     add_ok(c)
     return 0
 
