@@ -124,7 +124,25 @@ cdef bint _debug_allowed(Client c):
 
 cdef int process_command(Client c) except -1:
     """Check and run the command in c.argv. Always leaves a reply (or the
-    client is blocked/paused). Returns 0."""
+    client is blocked/paused). Returns 0.
+
+    CLIENT REPLY OFF/SKIP silence every reply of a command, errors of the
+    checks included (Redis drops them when queueing output), and SKIP lasts
+    exactly one processed command (resetClient)."""
+    cdef size_t reply_mark = c.reply.len
+    _process_command(c)
+    if c.flags & CLIENT_BLOCKED:
+        return 0
+    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
+        c.reply.len = reply_mark
+    c.flags &= ~CLIENT_REPLY_SKIP
+    if c.flags & CLIENT_REPLY_SKIP_NEXT:
+        c.flags |= CLIENT_REPLY_SKIP
+        c.flags &= ~CLIENT_REPLY_SKIP_NEXT
+    return 0
+
+
+cdef int _process_command(Client c) except -1:
     cdef Server srv = c.srv
     cdef Command cmd = lookup_command(srv, c.argv, c.argvlen, c.argc)
     cdef bytes msg
@@ -164,7 +182,6 @@ cdef int call(Client c, Command cmd) except -1:
     """Run ``cmd`` for ``c`` and account for it (commandstats, slowlog)."""
     cdef Server srv = c.srv
     cdef long long prev_errors = srv.stat_total_error_replies
-    cdef size_t reply_mark = c.reply.len
     cdef long long start, duration
     srv.ustime = ustime()
     srv.mstime = srv.ustime // 1000
@@ -187,12 +204,6 @@ cdef int call(Client c, Command cmd) except -1:
     if c.flags & CLIENT_CLOSE_AFTER_COMMAND:
         c.flags &= ~CLIENT_CLOSE_AFTER_COMMAND
         c.flags |= CLIENT_CLOSE_AFTER_REPLY
-    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
-        c.reply.len = reply_mark
-    c.flags &= ~CLIENT_REPLY_SKIP
-    if c.flags & CLIENT_REPLY_SKIP_NEXT:
-        c.flags |= CLIENT_REPLY_SKIP
-        c.flags &= ~CLIENT_REPLY_SKIP_NEXT
     if (duration >= srv.slowlog_log_slower_than and srv.slowlog_log_slower_than >= 0 and
             not (cmd.flags & CMD_SKIP_SLOWLOG) and srv.slowlog is not None):
         srv.slowlog.push(c, cmd, duration)
