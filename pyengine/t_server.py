@@ -1078,6 +1078,9 @@ DEBUG_HELP = [
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -1238,6 +1241,16 @@ def debug_command(c):
             c.reply_error("ERR Out of range database")
             return
         c.reply_verbatim(pdb.py_htstats(c.srv, dbid))
+    elif sub == b"config-rewrite-force-all" and n == 2:
+        path = inst.config.configfile
+        try:
+            if not path:
+                raise FileNotFoundError(2, "No such file or directory")
+            inst.config.rewrite_file(path, force_all=True)
+        except OSError as e:
+            c.reply_error("ERR CONFIG-REWRITE-FORCE-ALL failed: %s" % e.strerror)
+            return
+        c.reply_ok()
     elif sub == b"change-repl-id" and n == 2:
         inst.run_id = os.urandom(20).hex()
         c.reply_ok()

@@ -522,7 +522,7 @@ def test_debug_help(diff):
             entries[line] = [line]
         else:
             entries[order[-1]].append(line)
-    implemented = ["CHANGE-REPL-ID", "DIGEST", "DIGEST-VALUE <key> [<key> ...]", "ERROR <string>",
+    implemented = ["CHANGE-REPL-ID", "CONFIG-REWRITE-FORCE-ALL", "DIGEST", "DIGEST-VALUE <key> [<key> ...]", "ERROR <string>",
                    "LOG <message>", "HTSTATS <dbid>", "OBJECT <key>",
                    "POPULATE <count> [<prefix>] [<size>]", "PROTOCOL <type>", "SDSLEN <key>",
                    "SET-ACTIVE-EXPIRE <0|1>", "SLEEP <seconds>", "STRINGMATCH-TEST", "HELP"]
