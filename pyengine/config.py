@@ -29,16 +29,28 @@ MEMORY_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024
 
 
 def memtoull(text):
-    """Redis's memtoull: digits followed by an optional unit (k, kb, m, mb, g, gb)."""
+    """Redis's memtoull: digits followed by an optional unit (b, k, kb, m,
+    mb, g, gb, any case). No digits reads as 0 and the digits saturate
+    like strtoull and the product wraps at 64 bits (no overflow check in
+    Redis 7.0). Stops at a NUL."""
+    text = text.split("\0", 1)[0]
     if text.startswith("-"):
         raise ValueError
     m = re.match(r"(\d*)(.*)$", text, re.S)
     digits, unit = m.group(1), m.group(2).lower()
     if unit not in MEMORY_UNITS or len(digits) >= 128:
         raise ValueError
-    if not digits:
-        raise ValueError
-    return int(digits) * MEMORY_UNITS[unit]
+    mul = MEMORY_UNITS[unit]
+    val = min(int(digits or "0"), 2 ** 64 - 1)
+    return (val * mul) % 2 ** 64
+
+
+def format_memory(n):
+    """rewriteConfigFormatMemory: the largest of gb/mb/kb dividing n."""
+    for unit, size in (("gb", 1024 ** 3), ("mb", 1024 ** 2), ("kb", 1024)):
+        if n and n % size == 0:
+            return "%d%s" % (n // size, unit)
+    return "%d" % n
 
 
 def strict_ll(text):
@@ -49,6 +61,25 @@ def strict_ll(text):
     if not -2 ** 63 <= v < 2 ** 63:
         raise ValueError
     return v
+
+
+def c_strtoll(text):
+    """strtoll(text, &end, 10) with the check that the whole text was used:
+    leading whitespace and a sign allowed, "" is 0. Returns the value or
+    raises ValueError. Out-of-range values saturate, as strtoll does."""
+    text = text.split("\0", 1)[0]
+    m = re.fullmatch(r"[ \t\n\v\f\r]*([-+]?)(\d*)", text)
+    if m is None or (not m.group(2) and text.strip(" \t\n\v\f\r")):
+        raise ValueError(text)
+    v = int(m.group(2) or "0")
+    if m.group(1) == "-":
+        v = -v
+    return min(max(v, -2 ** 63), 2 ** 63 - 1)
+
+
+def _c(text):
+    """A value as C string functions see it: up to its first NUL."""
+    return text.split("\0", 1)[0]
 
 
 class Param:
@@ -69,15 +100,28 @@ class Param:
         """args: list of str (one item unless multi_arg). Returns the value."""
         return args[0]
 
+    def parse_update(self, args, current):
+        """The new value given the current one (most parameters replace it;
+        client-output-buffer-limit updates only the classes named)."""
+        return self.parse(args)
+
     def render(self, value):
         return "" if value is None else str(value)
+
+    def rewrite_lines(self, value):
+        """CONFIG REWRITE: [(line, force)]. A forced line is written even
+        when the file does not mention the parameter; an empty list means
+        the parameter must not appear at all."""
+        if value is None:
+            return []
+        return [("%s %s" % (self.name, _repr_arg(value)), value != self.default)]
 
 
 class BoolParam(Param):
     kind = "bool"
 
     def parse(self, args):
-        v = args[0].lower()
+        v = _c(args[0]).lower()
         if v == "yes":
             return True
         if v == "no":
@@ -87,14 +131,18 @@ class BoolParam(Param):
     def render(self, value):
         return "yes" if value else "no"
 
+    def rewrite_lines(self, value):
+        return [("%s %s" % (self.name, self.render(value)), value != self.default)]
+
 
 class IntParam(Param):
     kind = "int"
 
     def __init__(self, name, default, lo, hi, memory=False, unsigned=False, octal=False,
-                 percent=False, **kw):
+                 percent=False, clamp=None, **kw):
         super().__init__(name, default, **kw)
         self.lo, self.hi = lo, hi
+        self.clamp = clamp          # (lo, hi) the stored value is capped to (hz)
         self.memory, self.unsigned, self.octal, self.percent = memory, unsigned, octal, percent
 
     def parse(self, args):
@@ -143,6 +191,8 @@ class IntParam(Param):
                 raise ConfigError("percentage argument must be less or equal to %d" % -self.lo)
         elif value > self.hi or value < self.lo:
             raise ConfigError("argument must be between %d and %d inclusive" % (self.lo, self.hi))
+        if self.clamp is not None:
+            value = min(max(value, self.clamp[0]), self.clamp[1])
         return value
 
     def render(self, value):
@@ -151,6 +201,13 @@ class IntParam(Param):
         if self.percent and value < 0:
             return "%d%%" % -value
         return str(value)
+
+    def rewrite_lines(self, value):
+        if self.memory and not (self.percent and value < 0):
+            text = format_memory(value)
+        else:
+            text = self.render(value)
+        return [("%s %s" % (self.name, text), value != self.default)]
 
 
 class EnumParam(Param):
@@ -162,14 +219,18 @@ class EnumParam(Param):
         self.flags = flags              # several names may be combined
 
     def parse(self, args):
-        words = [a.lower() for a in args]
-        if self.flags:
-            if not words or any(w not in self.choices for w in words):
-                raise ConfigError(self._error())
-            return tuple(w for w in self.choices if w in words) if len(words) > 1 else (words[0],)
-        if len(words) != 1 or words[0] not in self.choices:
+        words = [_c(a).lower() for a in args]
+        if not words or (not self.flags and len(words) != 1):
             raise ConfigError(self._error())
-        return words[0]
+        if any(w not in self.choices for w in words):
+            raise ConfigError(self._error())
+        if not self.flags:
+            return words[0]
+        # Bit flags: the first choice is the empty set ("default").
+        chosen = tuple(w for w in self.choices[1:] if w in words)
+        if "save" in chosen and "nosave" in chosen:
+            raise ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
+        return chosen or (self.choices[0],)
 
     def _error(self):
         return "argument(s) must be one of the following: " + ", ".join(self.choices)
@@ -179,19 +240,23 @@ class EnumParam(Param):
             return " ".join(value)
         return value
 
+    def rewrite_lines(self, value):
+        return [("%s %s" % (self.name, self.render(value)), value != self.default)]
+
 
 class SaveParam(Param):
-    """save <seconds> <changes> [<seconds> <changes> ...], or "" for none."""
+    """save <seconds> <changes> [<seconds> <changes> ...], or "" for none.
+    Numbers are read with strtoll, as Redis does."""
 
     def parse(self, args):
         if len(args) == 1 and args[0] == "":
-            return ()
+            args = []
         if len(args) % 2:
             raise ConfigError("Invalid save parameters")
         rules = []
         for i in range(0, len(args), 2):
             try:
-                seconds, changes = strict_ll(args[i]), strict_ll(args[i + 1])
+                seconds, changes = c_strtoll(args[i]), c_strtoll(args[i + 1])
             except ValueError:
                 raise ConfigError("Invalid save parameters")
             if seconds < 1 or changes < 0:
@@ -201,6 +266,11 @@ class SaveParam(Param):
 
     def render(self, value):
         return " ".join("%d %d" % r for r in value)
+
+    def rewrite_lines(self, value):
+        if not value:
+            return [('save ""', True)]
+        return [("save %d %d" % r, True) for r in value]
 
 
 class BindParam(Param):
@@ -214,26 +284,35 @@ class BindParam(Param):
     def render(self, value):
         return " ".join(value)
 
+    def rewrite_lines(self, value):
+        if value == self.default:
+            return []
+        return [("bind " + (" ".join(value) if value else '""'), True)]
+
 
 class OutputBufferLimitParam(Param):
     """client-output-buffer-limit <class> <hard> <soft> <soft seconds> ..."""
     CLASSES = ("normal", "slave", "pubsub")
 
     def parse(self, args):
+        return self.parse_update(args, self.default)
+
+    def parse_update(self, args, current):
         if len(args) % 4:
             raise ConfigError("Wrong number of arguments in buffer limit configuration.")
-        limits = dict(self.default)
+        limits = dict(current)
         for i in range(0, len(args), 4):
-            cls = args[i].lower()
+            cls = _c(args[i]).lower()
             if cls == "replica":
                 cls = "slave"
             if cls not in self.CLASSES:
                 raise ConfigError("Invalid client class specified in buffer limit configuration.")
             try:
-                hard, soft = memtoull(args[i + 1]), memtoull(args[i + 2])
-                seconds = strict_ll(args[i + 3])
+                hard, soft = memtoull(_c(args[i + 1])), memtoull(_c(args[i + 2]))
+                seconds = c_strtoll(args[i + 3])
             except ValueError:
                 raise ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+            seconds = (seconds + 2 ** 31) % 2 ** 32 - 2 ** 31      # stored in a C int
             if seconds < 0:
                 raise ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
             limits[cls] = (hard, soft, seconds)
@@ -241,6 +320,13 @@ class OutputBufferLimitParam(Param):
 
     def render(self, value):
         return " ".join("%s %d %d %d" % (c, *v) for c, v in value)
+
+    def rewrite_lines(self, value):
+        defaults = dict(self.default)
+        return [("%s %s %s %s %d" % (self.name, "replica" if cls == "slave" else cls,
+                                     format_memory(hard), format_memory(soft), secs),
+                 (hard, soft, secs) != defaults[cls])
+                for cls, (hard, soft, secs) in value]
 
 
 class PercentilesParam(Param):
@@ -263,6 +349,9 @@ class PercentilesParam(Param):
     def render(self, value):
         return " ".join(_trim_float("%f" % v) for v in value)
 
+    def rewrite_lines(self, value):
+        return [(self.name + (" " + self.render(value) if value else ' ""'), True)]
+
 
 def _trim_float(s):
     if "." in s:
@@ -282,39 +371,40 @@ class DirParam(Param):
     def render(self, value):
         return os.getcwd()
 
+    def rewrite_lines(self, value):
+        return [("dir " + _repr_arg(os.getcwd()), True)]
+
 
 KEYSPACE_EVENT_CLASSES = "g$lshzxetmdnKEA"
 
 
 class NotifyParam(Param):
-    """notify-keyspace-events: kept as the canonical flag string."""
+    """notify-keyspace-events: kept as the set of class characters given
+    ("A" expanded). Like Redis, classes without K or E are kept (and
+    shown) even though nothing is published until K or E is added."""
+    ALL = "g$lshzxetd"
 
     def parse(self, args):
         flags = set()
         for ch in args[0]:
             if ch == "A":
-                flags.update("g$lshzxetd")
-            elif ch in "g$lshzxetmdnKE":
+                flags.update(self.ALL)
+            elif ch in "g$lshzxetdmnKE":
                 flags.add(ch)
             else:
-                raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmd'.")
-        if not flags & set("KE"):
-            return ""
-        return "".join(flags)
+                raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+        return "".join(ch for ch in self.ALL + "nKEm" if ch in flags)
 
     def render(self, value):
         flags = set(value)
-        out = ""
-        if set("g$lshzxetd") <= flags:
+        if set(self.ALL) <= flags:
             out = "A"
         else:
-            for ch in "g$lshzxetd":
-                if ch in flags:
-                    out += ch
-        for ch in "mnKE":
-            if ch in flags:
-                out += ch
-        return out
+            out = "".join(ch for ch in self.ALL + "n" if ch in flags)
+        return out + "".join(ch for ch in "KEm" if ch in flags)
+
+    def rewrite_lines(self, value):
+        return [("%s %s" % (self.name, _repr_arg(self.render(value))), bool(value))]
 
 
 class OomValuesParam(Param):
@@ -373,7 +463,7 @@ PARAMS = [
     Param("logfile", "", mutable=False),
     BoolParam("always-show-logo", False, mutable=False),
     IntParam("databases", 16, 1, INT_MAX, mutable=False),
-    IntParam("hz", 10, 0, INT_MAX),
+    IntParam("hz", 10, 0, INT_MAX, clamp=(1, 500)),
     BoolParam("dynamic-hz", True),
     DirParam("dir", None, protected=True),
     BoolParam("activerehashing", True),
@@ -454,6 +544,19 @@ def lookup(name):
     return BY_NAME.get(name.lower())
 
 
+def lookup_bytes(name):
+    """A parameter by its name as a client sent it (bytes, binary safe)."""
+    try:
+        return BY_NAME.get(name.decode("ascii").lower())
+    except UnicodeDecodeError:
+        return None
+
+
+def _cstr_text(b):
+    """An argument as printed by "%s": up to its first NUL byte."""
+    return b.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
 class Config:
     """The parameter values of one server."""
 
@@ -462,6 +565,7 @@ class Config:
         self.values["dir"] = os.getcwd()
         self.configfile = None
         self.on_change = []          # callables(name, value) run after a change
+        self._save_loaded = False    # a config file "save" line was read
 
     def __getitem__(self, name):
         return self.values[lookup(name).name]
@@ -475,71 +579,167 @@ class Config:
         return p.render(self.values[p.name])
 
     def set_from_args(self, p, args):
-        """Parse and store (no immutability check: config file / startup)."""
-        value = p.parse(args)
+        """Parse and store (no immutability check: config file / startup).
+        In a config file the first "save" line replaces the default rules
+        and later ones add to them; ``save ""`` clears them."""
+        value = p.parse_update(args, self.values[p.name])
+        if p.name == "save":
+            if self._save_loaded and args != [""]:
+                value = self.values["save"] + value
+            self._save_loaded = True
         self.values[p.name] = value
         return value
 
     # -- CONFIG GET ------------------------------------------------------------------
     def get_matching(self, patterns):
-        """[(name, text)] for CONFIG GET: exact names and aliases are looked up
-        directly (echoing the name as given), glob patterns match every name
-        and alias, case-insensitively."""
+        """[(name, text)] for CONFIG GET. ``patterns`` are bytes. A pattern
+        without glob characters is looked up as given (aliases too) and
+        echoed as given; a glob pattern matches every name and alias. A
+        parameter is reported once per spelling, names compared ignoring
+        case (Redis's reply dict). Like Redis, the glob test and the match
+        stop at a NUL byte, the exact lookup does not."""
         out = {}
         for pat in patterns:
-            if not any(ch in pat for ch in "[*?"):
-                p = lookup(pat)
-                if p is not None and pat not in out:
-                    out[pat] = p.render(self.values[p.name])
-                continue
-            patb = pat.encode("utf-8", "surrogateescape")
-            for name, p in BY_NAME.items():
-                if p.hidden or name in out:
+            head = pat.split(b"\0", 1)[0]
+            if not any(ch in head for ch in b"[*?"):
+                if pat.lower() in out:
                     continue
-                if py_stringmatch(patb, name.encode(), True):
-                    out[name] = p.render(self.values[p.name])
-        return list(out.items())
+                p = lookup_bytes(pat)
+                if p is not None:
+                    out[pat.lower()] = (pat.decode("utf-8", "surrogateescape"),
+                                        p.render(self.values[p.name]))
+                continue
+            for name, p in BY_NAME.items():
+                if p.hidden or name.encode() in out:
+                    continue
+                if py_stringmatch(head, name.encode(), True):
+                    out[name.encode()] = (name, p.render(self.values[p.name]))
+        return list(out.values())
 
     # -- CONFIG SET ------------------------------------------------------------------
     def config_set(self, pairs, allow_protected):
-        """Apply CONFIG SET pairs atomically. Returns None or an error text."""
+        """Apply CONFIG SET pairs atomically. ``pairs`` are (name bytes,
+        value str). Returns None or an error text. As in Redis, a name and
+        its alias are different parameters for the duplicate check."""
         chosen = []
         for name, _ in pairs:
-            p = lookup(name)
-            if p is None:
-                return "ERR Unknown option or number of arguments for CONFIG SET - '%s'" % name
+            if lookup_bytes(name) is None:
+                return "ERR Unknown option or number of arguments for CONFIG SET - '%s'" % (
+                    _cstr_text(name))
+        seen = []
         for name, value in pairs:
-            p = lookup(name)
+            p = lookup_bytes(name)
             if not p.mutable or (p.protected and not allow_protected):
                 why = "can't set immutable config" if not p.mutable else "can't set protected config"
-                return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (name, why)
-            if p in [c for c, _ in chosen]:
-                return "ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter" % name
-            chosen.append((p, value))
-        old = {p.name: self.values[p.name] for p, _ in chosen}
-        for p, value in chosen:
-            args = value.split() if p.multi_arg and value.strip() else [value]
-            if p.multi_arg and not value.strip():
-                args = [""]
+                return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (
+                    _cstr_text(name), why)
+            spelling = name.lower()
+            if p.alias and spelling == p.alias.encode():
+                spelling = (p.name, "alias")
+            else:
+                spelling = (p.name, "name")
+            if spelling in seen:
+                return "ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter" % (
+                    _cstr_text(name))
+            seen.append(spelling)
+            shown = p.alias if spelling[1] == "alias" else p.name
+            chosen.append((p, value, shown))
+        old = {p.name: self.values[p.name] for p, _, _ in chosen}
+        for p, value, shown in chosen:
+            # Multi-argument parameters are split on single spaces, empty
+            # words included (sdssplitlen), "" giving no words at all.
+            args = (value.split(" ") if value else []) if p.multi_arg else [value]
             try:
-                self.values[p.name] = p.parse(args)
+                self.values[p.name] = p.parse_update(args, self.values[p.name])
             except ConfigError as e:
                 self.values.update(old)
-                return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (p.name, e)
-        for p, _ in chosen:
+                return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (shown, e)
+        for p, _, shown in chosen:
             for hook in self.on_change:
                 try:
                     hook(p.name, self.values[p.name])
                 except ConfigError as e:
                     self.values.update(old)
-                    for q, _ in chosen:
+                    for q, _, _ in chosen:
                         for h in self.on_change:
                             try:
                                 h(q.name, self.values[q.name])
                             except ConfigError:
                                 pass
-                    return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (p.name, e)
+                    return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (shown, e)
         return None
+
+    # -- CONFIG REWRITE ----------------------------------------------------------------
+    REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE"
+    FILE_ONLY_DIRECTIVES = ("include", "rename-command", "user", "loadmodule", "sentinel")
+
+    def rewrite_text(self, old_text, force_all=False):
+        """The new content of a config file (rewriteConfig): lines naming a
+        parameter are replaced in place by its current value, extra lines for
+        the same parameter blanked, parameters that differ from their
+        defaults and are not in the file appended after a signature line;
+        comments and file-only directives stay, unparsable lines are kept
+        commented out as "# ??? ..."."""
+        from engine.resp import split_inline
+        lines = []
+        where = {}                      # parameter name -> [line numbers]
+        needs_signature = True
+        # like sdssplitlen, a final newline yields a last empty line
+        text_lines = old_text.split("\n") if old_text else []
+        for raw in text_lines:
+            line = raw.strip("\r\n\t ")
+            if not line or line.startswith("#"):
+                if line == self.REWRITE_SIGNATURE:
+                    needs_signature = False
+                lines.append(line)
+                continue
+            argv = split_inline(line.encode("utf-8", "surrogateescape"))
+            name = argv[0].decode("utf-8", "surrogateescape").lower() if argv else None
+            p = lookup(name) if name else None
+            if p is None and name not in self.FILE_ONLY_DIRECTIVES:
+                lines.append("# ??? " + line)
+                continue
+            key = p.name if p is not None else name
+            where.setdefault(key, []).append(len(lines))
+            lines.append(line)
+        for p in PARAMS:
+            slots = where.pop(p.name, [])
+            for text, force in p.rewrite_lines(self.values[p.name]):
+                if slots:
+                    lines[slots.pop(0)] = text
+                elif force or force_all:
+                    if needs_signature:
+                        lines.append(self.REWRITE_SIGNATURE)
+                        needs_signature = False
+                    lines.append(text)
+            for i in slots:             # orphaned lines of a rewritten parameter
+                lines[i] = ""
+        out, was_empty = [], False
+        for line in lines:
+            if not line:
+                if was_empty:
+                    continue
+                was_empty = True
+            else:
+                was_empty = False
+            out.append(line + "\n")
+        return "".join(out)
+
+    def rewrite_file(self, path, force_all=False):
+        """CONFIG REWRITE into ``path``, replaced atomically (with
+        ``force_all``, every parameter is written, defaults included)."""
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
+        text = self.rewrite_text(old, force_all)
+        tmp = "%s.tmp-%d" % (path, os.getpid())
+        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
     # -- config files ------------------------------------------------------------------
     def load_string(self, text, source="(config)"):
@@ -634,7 +834,10 @@ def options_from_argv(args):
             else:
                 handled_last = True
         else:
-            lines[-1] += _repr_arg(a) + " " if lines else ""
+            # an option's value (or a stray word, which starts the options)
+            if not lines:
+                lines.append("")
+            lines[-1] += _repr_arg(a) + " "
             handled_last = True
         j += 1
     return configfile, stdin, "\n".join(lines)

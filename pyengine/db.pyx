@@ -587,17 +587,23 @@ def py_db_overhead(Server srv, int dbid):
 
 
 cdef str _ht_stats(dict_t* d, str label):
+    """dictGetStats: one block per table in use. Averages and percentages
+    are computed in single precision, as Redis does, so the text matches."""
     cdef int t
-    cdef unsigned long i, chainlen, maxchain, slots_used
+    cdef unsigned long i, chainlen, maxchain, slots_used, totchain
     cdef pe_entry* e
+    cdef float avg_counted, avg_computed, pct
     cdef list out = []
-    if dict_size(d) == 0:
-        return "No stats available for empty dictionaries\n"
     for t in range(2):
-        if d.table[t] == NULL:
+        if t == 1 and d.table[1] == NULL:
+            continue
+        if d.table[t] == NULL or d.used[t] == 0:
+            out.append("Hash table %d stats (%s):\nNo stats available for empty dictionaries\n" % (
+                t, label if t == 0 else "rehashing target"))
             continue
         maxchain = 0
         slots_used = 0
+        totchain = 0
         counts = {}
         for i in range(d.size[t]):
             e = d.table[t][i]
@@ -607,17 +613,22 @@ cdef str _ht_stats(dict_t* d, str label):
                 e = e.next
             if chainlen:
                 slots_used += 1
+                totchain += chainlen
             if chainlen > maxchain:
                 maxchain = chainlen
-            counts[chainlen] = counts.get(chainlen, 0) + 1
+            counts[min(chainlen, 49)] = counts.get(min(chainlen, 49), 0) + 1
+        avg_counted = <float>totchain / slots_used
+        avg_computed = <float>d.used[t] / slots_used
         out.append("Hash table %d stats (%s):\n table size: %d\n number of elements: %d\n"
                    " different slots: %d\n max chain length: %d\n avg chain length (counted): %.02f\n"
                    " avg chain length (computed): %.02f\n Chain length distribution:\n" % (
                        t, label if t == 0 else "rehashing target", d.size[t], d.used[t], slots_used,
-                       maxchain, d.used[t] / slots_used if slots_used else 0,
-                       d.used[t] / slots_used if slots_used else 0))
+                       maxchain, avg_counted, avg_computed))
         for ln in sorted(counts):
-            out.append("   %d: %d (%.02f%%)\n" % (ln, counts[ln], counts[ln] * 100.0 / d.size[t]))
+            if ln >= 49:
+                continue
+            pct = (<float>counts[ln] / d.size[t]) * 100
+            out.append("   %d: %d (%.02f%%)\n" % (ln, counts[ln], pct))
     return "".join(out)
 
 
@@ -633,7 +644,8 @@ def py_populate(Server srv, int dbid, long long count, bytes prefix, long long s
     cdef bytes key, val
     cdef Db* db = &srv.dbs[dbid]
     for j in range(count):
-        key = prefix + b":" + str(j).encode()
+        # formatted into a 128-byte buffer in Redis: longer names are cut
+        key = (prefix + b":" + str(j).encode())[:127]
         if lookup_key(srv, db, key, len(key), LOOKUP_NOTOUCH | LOOKUP_NOSTATS | LOOKUP_WRITE) != NULL:
             continue
         val = b"value:" + str(j).encode()

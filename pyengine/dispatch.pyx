@@ -13,7 +13,7 @@ through a function pointer with no Python object created; commands
 implemented in Python get the Client object and read ``c.args()``.
 """
 
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_CheckExact
 
 from engine.dict cimport pe_entry, dict_find, dict_t
@@ -124,7 +124,25 @@ cdef bint _debug_allowed(Client c):
 
 cdef int process_command(Client c) except -1:
     """Check and run the command in c.argv. Always leaves a reply (or the
-    client is blocked/paused). Returns 0."""
+    client is blocked/paused). Returns 0.
+
+    CLIENT REPLY OFF/SKIP silence every reply of a command, errors of the
+    checks included (Redis drops them when queueing output), and SKIP lasts
+    exactly one processed command (resetClient)."""
+    cdef size_t reply_mark = c.reply.len
+    _process_command(c)
+    if c.flags & CLIENT_BLOCKED:
+        return 0
+    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
+        c.reply.len = reply_mark
+    c.flags &= ~CLIENT_REPLY_SKIP
+    if c.flags & CLIENT_REPLY_SKIP_NEXT:
+        c.flags |= CLIENT_REPLY_SKIP
+        c.flags &= ~CLIENT_REPLY_SKIP_NEXT
+    return 0
+
+
+cdef int _process_command(Client c) except -1:
     cdef Server srv = c.srv
     cdef Command cmd = lookup_command(srv, c.argv, c.argvlen, c.argc)
     cdef bytes msg
@@ -164,7 +182,6 @@ cdef int call(Client c, Command cmd) except -1:
     """Run ``cmd`` for ``c`` and account for it (commandstats, slowlog)."""
     cdef Server srv = c.srv
     cdef long long prev_errors = srv.stat_total_error_replies
-    cdef size_t reply_mark = c.reply.len
     cdef long long start, duration
     srv.ustime = ustime()
     srv.mstime = srv.ustime // 1000
@@ -187,12 +204,6 @@ cdef int call(Client c, Command cmd) except -1:
     if c.flags & CLIENT_CLOSE_AFTER_COMMAND:
         c.flags &= ~CLIENT_CLOSE_AFTER_COMMAND
         c.flags |= CLIENT_CLOSE_AFTER_REPLY
-    if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
-        c.reply.len = reply_mark
-    c.flags &= ~CLIENT_REPLY_SKIP
-    if c.flags & CLIENT_REPLY_SKIP_NEXT:
-        c.flags |= CLIENT_REPLY_SKIP
-        c.flags &= ~CLIENT_REPLY_SKIP_NEXT
     if (duration >= srv.slowlog_log_slower_than and srv.slowlog_log_slower_than >= 0 and
             not (cmd.flags & CMD_SKIP_SLOWLOG) and srv.slowlog is not None):
         srv.slowlog.push(c, cmd, duration)
@@ -219,64 +230,96 @@ cdef void _internal_error(Client c, Command cmd, exc):
 
 # ---- latency histogram (INFO latencystats) ---------------------------------------
 #
-# Log-linear buckets: values below 16 us have one bucket each; above, each
-# power of two is split in 16 sub-buckets (about 6% resolution), like an HDR
-# histogram with one significant digit and a bit. 64 powers x 16 = 1024 slots.
+# An HDR histogram with two significant decimal digits over 1 ns .. 1 s, the
+# layout Redis uses for its per-command latency percentiles, so that INFO
+# reports the same values for the same samples:
+#
+#   bucket b (b >= 0) covers [128 << b, 256 << b) in steps of 1 << b (bucket 0
+#   also covers [0, 128) in steps of 1); 256 sub-buckets of which the lower
+#   half of every bucket but the first repeats the previous bucket, so slots
+#   are laid out as 128 per bucket after the first 256:
+#
+#     index = ((b + 1) << 7) + (v >> b) - 128
+#
+#   23 buckets reach 256 << 22 > 1e9, i.e. 3072 counters (24 KiB, allocated
+#   when a command first runs). A percentile is reported as the highest value
+#   equivalent to the bucket it falls in (never below the true sample), in
+#   microseconds.
 
 cdef enum:
-    HIST_SUB = 16
-    HIST_SLOTS = 1024
+    HDR_SUB_HALF_MAG = 7
+    HDR_SUB_HALF = 128
+    HDR_SUB_COUNT = 256
+    HDR_SUB_MASK = 255
+    HDR_SLOTS = 3072
+    HDR_LOWEST = 1
+    HDR_HIGHEST = 1000000000
+
+cdef inline int _hdr_bucket(long long v) noexcept nogil:
+    return (64 - __builtin_clzll(<unsigned long long>(v | HDR_SUB_MASK))) - (HDR_SUB_HALF_MAG + 1)
+
+cdef inline long long _hdr_value_at(int idx) noexcept nogil:
+    cdef int b = (idx >> HDR_SUB_HALF_MAG) - 1
+    cdef long long sb = (idx & (HDR_SUB_HALF - 1)) + HDR_SUB_HALF
+    if b < 0:
+        sb -= HDR_SUB_HALF
+        b = 0
+    return sb << b
+
+cdef inline long long _hdr_lowest_equivalent(long long v) noexcept nogil:
+    cdef int b = _hdr_bucket(v)
+    return (v >> b) << b
+
+cdef inline long long _hdr_highest_equivalent(long long v) noexcept nogil:
+    cdef int b = _hdr_bucket(v)
+    cdef long long sb = v >> b
+    cdef int adjusted = b + 1 if sb >= HDR_SUB_COUNT else b
+    return ((v >> b) << b) + (1LL << adjusted) - 1
+
 
 cdef class LatencyHistogram:
-    cdef long long counts[HIST_SLOTS]
+    cdef long long counts[HDR_SLOTS]
     cdef public long long total
 
     def __cinit__(self):
-        cdef int i
-        for i in range(HIST_SLOTS):
-            self.counts[i] = 0
+        memset(self.counts, 0, sizeof(self.counts))
         self.total = 0
 
     cdef void record(self, long long us) noexcept:
-        cdef int slot
-        cdef int p
-        cdef unsigned long long v = <unsigned long long>(us if us > 0 else 0)
-        if v < HIST_SUB:
-            slot = <int>v
-        else:
-            p = 63 - __builtin_clzll(v)          # v in [2^p, 2^(p+1))
-            slot = (p - 3) * HIST_SUB + <int>((v >> (p - 4)) & (HIST_SUB - 1))
-        if slot >= HIST_SLOTS:
-            slot = HIST_SLOTS - 1
-        self.counts[slot] += 1
+        """Count one command that took ``us`` microseconds."""
+        cdef long long v = us * 1000
+        cdef int b
+        if v < HDR_LOWEST:
+            v = HDR_LOWEST
+        if v > HDR_HIGHEST:
+            v = HDR_HIGHEST
+        b = _hdr_bucket(v)
+        self.counts[((b + 1) << HDR_SUB_HALF_MAG) + <int>(v >> b) - HDR_SUB_HALF] += 1
         self.total += 1
 
-    cdef double _slot_value(self, int slot):
-        cdef int p
-        if slot < HIST_SUB:
-            return slot
-        p = slot // HIST_SUB + 3
-        return <double>((1ULL << p) + (<unsigned long long>(slot % HIST_SUB) << (p - 4)))
-
     def percentile(self, double pct):
-        """The value (us) at or below which ``pct`` percent of samples fall."""
+        """The latency (us, float) at ``pct`` percent of the samples."""
         cdef long long want, seen = 0
+        cdef long long value = 0
         cdef int i
         if self.total == 0:
             return 0.0
-        want = <long long>(pct / 100.0 * self.total + 0.5)
+        if pct > 100.0:
+            pct = 100.0
+        want = <long long>((pct / 100.0) * self.total + 0.5)
         if want < 1:
             want = 1
-        for i in range(HIST_SLOTS):
+        for i in range(HDR_SLOTS):
             seen += self.counts[i]
             if seen >= want:
-                return self._slot_value(i)
-        return self._slot_value(HIST_SLOTS - 1)
+                value = _hdr_value_at(i)
+                break
+        if pct == 0.0:
+            return _hdr_lowest_equivalent(value) / 1000.0
+        return _hdr_highest_equivalent(value) / 1000.0
 
     def reset(self):
-        cdef int i
-        for i in range(HIST_SLOTS):
-            self.counts[i] = 0
+        memset(self.counts, 0, sizeof(self.counts))
         self.total = 0
 
 

@@ -26,6 +26,51 @@ LOG_MARKS = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}
 from pyengine.version import PYENGINE_VERSION, REDIS_VERSION  # noqa: F401
 
 
+REDACTED = b"(redacted)"
+
+
+def redact_args(cmd, args):
+    """The arguments as SLOWLOG (and MONITOR) may show them: passwords
+    replaced by "(redacted)" exactly where Redis's commands redact them
+    (AUTH, HELLO ... AUTH, CONFIG SET of a sensitive parameter). Redis
+    redacts while parsing, so nothing after a syntax error is touched."""
+    from pyengine.config import lookup_bytes
+    name = cmd.fullname
+    if name == "auth":
+        if len(args) > 3:
+            return args
+        args = list(args)
+        for j in range(1, len(args)):
+            args[j] = REDACTED
+        return args
+    if name == "hello":
+        if len(args) >= 2 and args[1] not in (b"2", b"3"):
+            return args             # protocol version refused first
+        args = list(args)
+        j = 2
+        while j < len(args):
+            more = len(args) - 1 - j
+            opt = args[j].split(b"\0", 1)[0].lower()
+            if opt == b"auth" and more >= 2:
+                args[j + 1] = args[j + 2] = REDACTED
+                j += 3
+            elif opt == b"setname" and more and all(0x21 <= ch <= 0x7E for ch in args[j + 1]):
+                j += 2
+            else:
+                break
+        return args
+    if name == "config|set":
+        if len(args) % 2:
+            return args
+        args = list(args)
+        for j in range(2, len(args), 2):
+            p = lookup_bytes(args[j])
+            if p is not None and p.sensitive:
+                args[j + 1] = REDACTED
+        return args
+    return args
+
+
 class SlowLog:
     """SLOWLOG entries, newest first, capped at slowlog-max-len."""
 
@@ -36,9 +81,11 @@ class SlowLog:
 
     def push(self, c, cmd, duration):
         maxlen = self.instance.config["slowlog-max-len"]
+        entry_id = self.next_id
+        self.next_id += 1
         if maxlen == 0:
             return
-        args = c.args()
+        args = redact_args(cmd, c.args())
         shown = []
         limit = min(len(args), 32)
         for j in range(limit):
@@ -46,19 +93,12 @@ class SlowLog:
                 shown.append(b"... (%d more arguments)" % (len(args) - limit + 1))
                 break
             a = args[j]
-            if cmd.spec and cmd.fullname.startswith(("auth", "hello", "config|set")) and j >= 1:
-                a = self._redact(cmd, args, j)
             if len(a) > 128:
                 a = a[:128] + b"... (%d more bytes)" % (len(a) - 128)
             shown.append(a)
-        self.entries.insert(0, (self.next_id, int(time.time()), duration, shown,
+        self.entries.insert(0, (entry_id, int(time.time()), duration, shown,
                                 c.addr.encode(), c.name or b""))
-        self.next_id += 1
         del self.entries[maxlen:]
-
-    @staticmethod
-    def _redact(cmd, args, j):
-        return b"(redacted)"
 
     def reset(self):
         self.entries.clear()
@@ -81,9 +121,12 @@ class Instance:
         self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
         self.stat_peak_memory = 0
         self.cron_loops = 0
+        self.client_reset_hooks = []    # callables(client) run by RESET
         self.config.on_change.append(self._config_changed)
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
+        from engine._mem import used_memory
+        self.stat_startup_memory = used_memory()    # MEMORY STATS startup.allocated
 
     # -- configuration ---------------------------------------------------------------
     def _config_changed(self, name, value):
@@ -95,7 +138,7 @@ class Instance:
         elif name == "client-query-buffer-limit":
             srv.client_max_querybuf_len = value
         elif name == "maxmemory":
-            srv.maxmemory = value
+            srv.maxmemory = min(value, 2 ** 63 - 1)     # an unsigned 64-bit config
         elif name == "maxmemory-policy":
             srv.maxmemory_policy_flags = policy_flags(value)
         elif name == "lfu-log-factor":

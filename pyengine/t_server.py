@@ -18,7 +18,7 @@ from pyengine import core, db as pdb
 from pyengine.core import Status, ErrorReply, Verbatim, BigNumber, Push
 from pyengine.dispatch import lookup
 from pyengine.version import REDIS_VERSION, PYENGINE_VERSION
-from pyengine import msgs
+from pyengine import msgs, getkeys
 
 
 def _opt(b):
@@ -44,6 +44,12 @@ def _inst(c):
     return c.srv.instance
 
 
+def reply_subcommand_syntax_error(c):
+    """addReplySubcommandSyntaxError."""
+    c.reply_error(b"ERR unknown subcommand or wrong number of arguments for '" +
+                  _cstr(c.arg(1))[:128] + b"'. Try " + _cstr(c.arg(0)).upper() + b" HELP.")
+
+
 # ---- connection -------------------------------------------------------------------
 
 def quit_command(c):
@@ -52,9 +58,14 @@ def quit_command(c):
 
 
 def reset_command(c):
-    """RESET: back to a fresh connection's state (RESP2, db 0, no name, ...)."""
-    c.flags &= ~(core.CLIENT_REPLY_OFF_FLAG | core.CLIENT_REPLY_SKIP_FLAG |
-                 core.CLIENT_REPLY_SKIP_NEXT_FLAG | core.CLIENT_NO_EVICT_FLAG)
+    """RESET: back to a fresh connection's state (RESP2, db 0, no name,
+    default user, replies on). Like Redis, CLIENT NO-EVICT survives it.
+    Subsystems with per-connection state (transactions, pub/sub) clear it
+    through ``instance.client_reset_hooks``."""
+    for hook in _inst(c).client_reset_hooks:
+        hook(c)
+    c.flags &= ~(core.CLIENT_REPLY_OFF_FLAG | core.CLIENT_REPLY_SKIP_NEXT_FLAG |
+                 core.CLIENT_PUBSUB_FLAG)
     c.select(0)
     c.resp = 2
     c.name = None
@@ -235,8 +246,16 @@ def client_info_string(inst, cl, now=None):
             "oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d" % (
                 cl.id, cl.addr, cl.laddr, cl.fd, name, int(now - cl.ctime),
                 int(now - cl.last_interaction), flags, cl.dbid, qbuf, max(qcap - qbuf, 0),
-                cl.argv_len_sum, rbs, cl.reply_bytes_peak, omem, omem, qcap + rbs,
+                _argv_mem(inst, cl), rbs, cl.reply_bytes_peak, omem, omem, qcap + rbs,
                 events, cmd, cl.user, cl.resp))
+
+
+def _argv_mem(inst, cl):
+    """argv-mem: the bytes of the arguments of the command a client is
+    running (only the caller has one while CLIENT LIST/INFO runs)."""
+    if cl is inst.srv.current_client:
+        return sum(len(a) for a in cl.args())
+    return 0
 
 
 def client_info_command(c):
@@ -392,6 +411,9 @@ def client_kill_command(c):
 
 def client_pause_command(c):
     args = c.args()
+    if len(args) > 4:
+        reply_subcommand_syntax_error(c)
+        return
     inst = _inst(c)
     ptype = 2
     if len(args) == 4:
@@ -411,7 +433,9 @@ def client_pause_command(c):
     if ms < 0:
         c.reply_error(msgs.TIMEOUT_NEGATIVE)
         return
-    end = core.py_mstime() + ms if ms > 0 else 0
+    # mstime() + timeout in a C long long: a huge timeout wraps around (and
+    # so ends at once), as in Redis.
+    end = ((core.py_mstime() + ms + 2 ** 63) % 2 ** 64) - 2 ** 63 if ms > 0 else 0
     srv = c.srv
     if ptype > srv.client_pause_type:
         srv.client_pause_type = ptype
@@ -446,8 +470,7 @@ def config_help_command(c):
 
 
 def config_get_command(c):
-    pats = [a.split(b"\0", 1)[0].decode("utf-8", "surrogateescape") for a in c.args()[2:]]
-    items = _inst(c).config.get_matching(pats)
+    items = _inst(c).config.get_matching(c.args()[2:])
     c.reply_map(len(items))
     for k, v in items:
         c.reply_bulk(k.encode("utf-8", "surrogateescape"))
@@ -459,8 +482,8 @@ def config_set_command(c):
     if len(args) % 2:
         c.reply_error(msgs.SYNTAX)
         return
-    pairs = [(args[i].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"),
-              args[i + 1].decode("utf-8", "surrogateescape")) for i in range(2, len(args), 2)]
+    pairs = [(args[i], args[i + 1].decode("utf-8", "surrogateescape"))
+             for i in range(2, len(args), 2)]
     inst = _inst(c)
     mode = inst.config["enable-protected-configs"]
     allow = mode == "yes" or (mode == "local" and c.is_local)
@@ -501,52 +524,13 @@ def config_rewrite_command(c):
         c.reply_error("ERR The server is running without a config file")
         return
     try:
-        rewrite_config_file(inst.config, path)
+        inst.config.rewrite_file(path)
     except OSError as e:
+        inst.log("warning", "CONFIG REWRITE failed: %s" % e.strerror)
         c.reply_error("ERR Rewriting config file: %s" % e.strerror)
         return
+    inst.log("notice", "CONFIG REWRITE executed with success.")
     c.reply_ok()
-
-
-def rewrite_config_file(config, path):
-    """CONFIG REWRITE: keep comments and unknown lines, update or append
-    the parameters that differ from their defaults; written atomically."""
-    from pyengine.config import PARAMS, lookup as plookup
-    try:
-        with open(path) as f:
-            lines = f.read().split("\n")
-    except OSError:
-        lines = []
-    out, seen = [], set()
-    for line in lines:
-        words = line.strip().split()
-        p = plookup(words[0]) if words and not line.strip().startswith("#") else None
-        if p is None:
-            out.append(line)
-            continue
-        if p.name in seen:
-            continue
-        seen.add(p.name)
-        value = config.values[p.name]
-        if value != p.default:
-            out.append("%s %s" % (p.name, _conf_quote(p.render(value))))
-    for p in PARAMS:
-        if p.name not in seen and config.values[p.name] != p.default and p.name != "dir":
-            out.append("%s %s" % (p.name, _conf_quote(p.render(config.values[p.name]))))
-    while out and out[-1] == "":
-        out.pop()
-    tmp = path + ".tmp-%d" % os.getpid()
-    with open(tmp, "w") as f:
-        f.write("\n".join(out) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _conf_quote(v):
-    if v == "" or any(ch in v for ch in ' "\'\\'):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return v
 
 
 # ---- COMMAND --------------------------------------------------------------------------------
@@ -606,8 +590,9 @@ def command_info_value(cmd):
             spec["first_key"], spec["last_key"], spec["key_step"],
             OrderedSet(Status(a.encode()) for a in spec["acl_categories"]),
             OrderedSet(t.encode() for t in spec["tips"]),
-            [_typed(ks) for ks in spec["key_specs"]],
-            [command_info_value(s) for s in cmd.subcommands_py.values()]]
+            OrderedSet(_typed(ks) for ks in spec["key_specs"]),
+            ([command_info_value(s) for s in cmd.subcommands_py.values()]
+             if cmd.subcommands_py else OrderedSet())]
 
 
 def command_docs_value(cmd):
@@ -660,7 +645,7 @@ def command_info_command(c):
     for name in args[2:]:
         cmd = _lookup_fullname(c.srv, name)
         if cmd is None:
-            c.reply_null_array()
+            c.reply_null()
         else:
             _emit(c, command_info_value(cmd))
 
@@ -715,74 +700,24 @@ def command_list_command(c):
         c.reply_bulk(n.encode())
 
 
-def get_keys(cmd, args):
-    """Key positions of a full command from its key specs (COMMAND GETKEYS,
-    cluster slots, ACL). Returns [(index, flags)]."""
-    out = []
-    argc = len(args)
-    for ks in cmd.spec["key_specs"]:
-        bs = ks["begin_search"]
-        if bs["type"] == "index":
-            first = bs["spec"]["index"]
-        elif bs["type"] == "keyword":
-            kw = bs["spec"]["keyword"].lower().encode()
-            start = bs["spec"]["startfrom"]
-            rng = range(start, argc) if start > 0 else range(argc + start, 0, -1)
-            first = None
-            for i in rng:
-                if 0 < i < argc and args[i].lower() == kw:
-                    first = i + 1
-                    break
-            if first is None:
-                continue
-        else:
-            continue
-        fk = ks["find_keys"]
-        if fk["type"] == "range":
-            lastkey, step, limit = fk["spec"]["lastkey"], fk["spec"]["keystep"], fk["spec"]["limit"]
-            if lastkey >= 0:
-                last = first + lastkey
-            elif limit <= 1:
-                last = argc + lastkey
-            else:
-                last = first + (argc - first) // limit + lastkey
-            i = first
-            while i <= last and i < argc:
-                out.append((i, ks["flags"]))
-                i += step
-        elif fk["type"] == "keynum":
-            spec = fk["spec"]
-            numidx = first + spec["keynumidx"]
-            if numidx >= argc:
-                continue
-            try:
-                n = _strict_int(args[numidx])
-            except ValueError:
-                continue
-            i = first + spec["firstkey"]
-            for _ in range(max(n, 0)):
-                if i >= argc:
-                    break
-                out.append((i, ks["flags"]))
-                i += spec["keystep"]
-    return out
-
-
 def _command_getkeys(c, with_flags):
     args = c.args()[2:]
     cmd = lookup(c.srv, args)
     if cmd is None:
         c.reply_error("ERR Invalid command specified")
         return
+    if not getkeys.has_keys(cmd):
+        c.reply_error("ERR The command has no key arguments")
+        return
     if (cmd.arity > 0 and cmd.arity != len(args)) or len(args) < -cmd.arity:
         c.reply_error("ERR Invalid number of arguments specified for command")
         return
-    keys = get_keys(cmd, args)
+    keys = getkeys.get_keys(cmd, args)
     if not keys:
-        if cmd.spec["key_specs"] or "movablekeys" in cmd.spec["flags"]:
-            c.reply_error("ERR Invalid arguments specified for command")
+        if "no_mandatory_keys" in cmd.spec["flags"]:
+            c.reply_array(0)
         else:
-            c.reply_error("ERR The command has no key arguments")
+            c.reply_error("ERR Invalid arguments specified for command")
         return
     c.reply_array(len(keys))
     for i, flags in keys:
@@ -827,6 +762,66 @@ def _rss():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _f32(x):
+    """A value computed in C as a float (single precision)."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def memory_overhead(inst):
+    """getMemoryOverheadData: where used memory goes, and the RSS ratios.
+
+    pyengine counts its own allocations (engine._mem) the way zmalloc does.
+    Like a Redis built with libc malloc, the allocator's active and
+    resident sizes are not known separately, so both are the process RSS
+    (which here includes the Python interpreter)."""
+    from engine._mem import used_memory
+    srv = inst.srv
+    used = used_memory()
+    inst.stat_peak_memory = max(inst.stat_peak_memory, used)
+    peak = inst.stat_peak_memory
+    rss = _rss()
+    startup = min(inst.stat_startup_memory, used)
+    clients = sum(cl.querybuf_cap() + cl.reply_cap() for cl in srv.clients.values())
+    dbs = []
+    keys = 0
+    for i in range(srv.dbnum):
+        n = srv.dbsize(i)
+        if not n:
+            continue
+        keys += n
+        main, expires = pdb.py_db_overhead(srv, i)
+        dbs.append((i, main, expires))
+    overhead = startup + clients + sum(m + e for _, m, e in dbs)
+    net = used - startup if used > startup else 1
+    dataset = used - overhead if used > overhead else 0
+    active = resident = rss
+    m = {
+        "peak_allocated": peak, "total_allocated": used, "startup_allocated": startup,
+        "repl_backlog": 0, "clients_slaves": 0, "clients_normal": clients,
+        "cluster_links": 0, "aof_buffer": 0, "lua_caches": 0, "functions_caches": 0,
+        "dbs": dbs, "overhead_total": overhead, "total_keys": keys,
+        "bytes_per_key": net // keys if keys else 0, "dataset": dataset,
+        "dataset_perc": _f32(_f32(dataset) * 100 / net),
+        "peak_perc": _f32(_f32(used) * 100 / peak) if peak else 0.0,
+        "allocator_allocated": used, "allocator_active": active, "allocator_resident": resident,
+        "allocator_frag": _f32(active / used) if used else 0.0,
+        "allocator_frag_bytes": active - used,
+        "allocator_rss": _f32(resident / active) if active else 0.0,
+        "allocator_rss_bytes": resident - active,
+        "rss_extra": _f32(rss / resident) if resident else 0.0,
+        "rss_extra_bytes": rss - resident,
+        "total_frag": _f32(rss / used) if used else 0.0,
+        "total_frag_bytes": rss - used,
+        "process_rss": rss,
+    }
+    return m
+
+
+def _u64(v):
+    """A size_t printed with %zu."""
+    return v % 2 ** 64
+
+
 def info_text(inst, sections):
     """The INFO reply text for the requested section names (lowercase)."""
     from engine._mem import used_memory
@@ -852,9 +847,7 @@ def info_text(inst, sections):
             return
         if out:
             out.append("")
-        out.append("# " + name.capitalize() if name not in ("commandstats", "errorstats", "latencystats")
-                   else "# " + {"commandstats": "Commandstats", "errorstats": "Errorstats",
-                                "latencystats": "Latencystats"}[name])
+        out.append("# " + ("CPU" if name == "cpu" else name.capitalize()))
         for k, v in fields:
             out.append("%s:%s" % (k, v))
 
@@ -901,9 +894,9 @@ def info_text(inst, sections):
             ("clients_in_timeout_table", 0),
         ])
     if "memory" in want:
-        used = used_memory()
-        inst.stat_peak_memory = max(inst.stat_peak_memory, used)
-        rss = _rss()
+        mh = memory_overhead(inst)
+        used = mh["total_allocated"]
+        rss = mh["process_rss"]
         peak = inst.stat_peak_memory
         maxmem = cfg["maxmemory"]
         try:
@@ -914,11 +907,14 @@ def info_text(inst, sections):
             ("used_memory", used), ("used_memory_human", _human(used)),
             ("used_memory_rss", rss), ("used_memory_rss_human", _human(rss)),
             ("used_memory_peak", peak), ("used_memory_peak_human", _human(peak)),
-            ("used_memory_peak_perc", "%.2f%%" % (100.0 * used / peak if peak else 100.0)),
-            ("used_memory_overhead", 0), ("used_memory_startup", 0),
-            ("used_memory_dataset", used),
-            ("used_memory_dataset_perc", "100.00%"),
-            ("allocator_allocated", used), ("allocator_active", used), ("allocator_resident", rss),
+            ("used_memory_peak_perc", "%.2f%%" % mh["peak_perc"]),
+            ("used_memory_overhead", mh["overhead_total"]),
+            ("used_memory_startup", mh["startup_allocated"]),
+            ("used_memory_dataset", mh["dataset"]),
+            ("used_memory_dataset_perc", "%.2f%%" % mh["dataset_perc"]),
+            ("allocator_allocated", mh["allocator_allocated"]),
+            ("allocator_active", mh["allocator_active"]),
+            ("allocator_resident", mh["allocator_resident"]),
             ("total_system_memory", total), ("total_system_memory_human", _human(total)),
             ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
             ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0),
@@ -928,15 +924,17 @@ def info_text(inst, sections):
             ("used_memory_scripts", 0), ("used_memory_scripts_human", "0B"),
             ("maxmemory", maxmem), ("maxmemory_human", _human(maxmem)),
             ("maxmemory_policy", cfg["maxmemory-policy"]),
-            ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),
-            ("allocator_rss_ratio", "%.2f" % (rss / used if used else 1.0)),
-            ("allocator_rss_bytes", max(rss - used, 0)),
-            ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
-            ("mem_fragmentation_ratio", "%.2f" % (rss / used if used else 1.0)),
-            ("mem_fragmentation_bytes", rss - used),
+            ("allocator_frag_ratio", "%.2f" % mh["allocator_frag"]),
+            ("allocator_frag_bytes", _u64(mh["allocator_frag_bytes"])),
+            ("allocator_rss_ratio", "%.2f" % mh["allocator_rss"]),
+            ("allocator_rss_bytes", mh["allocator_rss_bytes"]),
+            ("rss_overhead_ratio", "%.2f" % mh["rss_extra"]),
+            ("rss_overhead_bytes", mh["rss_extra_bytes"]),
+            ("mem_fragmentation_ratio", "%.2f" % mh["total_frag"]),
+            ("mem_fragmentation_bytes", mh["total_frag_bytes"]),
             ("mem_not_counted_for_evict", 0), ("mem_replication_backlog", 0),
             ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
-            ("mem_clients_normal", sum(cl.querybuf_cap() + cl.reply_cap() for cl in srv.clients.values())),
+            ("mem_clients_normal", mh["clients_normal"]),
             ("mem_cluster_links", 0), ("mem_aof_buffer", 0),
             ("mem_allocator", "libc"), ("active_defrag_running", 0),
             ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
@@ -990,8 +988,8 @@ def info_text(inst, sections):
             ("total_reads_processed", srv.stat_total_reads_processed),
             ("total_writes_processed", srv.stat_total_writes_processed),
             ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
-            ("client_query_buffer_limit_disconnections", srv.stat_client_qbuf_limit_disconnections),
-            ("client_output_buffer_limit_disconnections", srv.stat_client_outbuf_limit_disconnections),
+            # pyengine does not resize reply buffers the way Redis's cron does
+            ("reply_buffer_shrinks", 0), ("reply_buffer_expands", 0),
         ])
     if "replication" in want:
         section("replication", [
@@ -1011,23 +1009,29 @@ def info_text(inst, sections):
             ("used_cpu_sys_main_thread", "%.6f" % ru.ru_stime),
             ("used_cpu_user_main_thread", "%.6f" % ru.ru_utime),
         ])
+    if "module_list" in want:
+        want.add("modules")
     section("modules", [])
     if "commandstats" in want:
         fields = []
         for cmd in _all_commands(srv):
             if cmd.calls or cmd.failed_calls or cmd.rejected_calls:
-                fields.append(("cmdstat_" + cmd.fullname,
+                fields.append(("cmdstat_" + _safe_info(cmd.fullname.encode()).decode("latin-1"),
                                "calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d" % (
-                                   cmd.calls, cmd.usec, cmd.usec / cmd.calls if cmd.calls else 0,
+                                   cmd.calls, cmd.usec, _f32(_f32(cmd.usec) / cmd.calls) if cmd.calls else 0,
                                    cmd.rejected_calls, cmd.failed_calls)))
         section("commandstats", fields)
     if "errorstats" in want:
-        section("errorstats", [("errorstat_" + k.decode("latin-1"), "count=%d" % v)
-                               for k, v in srv.errors.items()])
+        section("errorstats", [("errorstat_" + _safe_info(k).decode("latin-1"), "count=%d" % v)
+                               for k, v in sorted(srv.errors.items())])
     if "latencystats" in want:
         pcts = cfg["latency-tracking-info-percentiles"]
         fields = []
-        for cmd in _all_commands(srv):
+        if not cfg["latency-tracking"]:
+            _all = ()
+        else:
+            _all = _all_commands(srv)
+        for cmd in _all:
             h = cmd.latency
             if h is None or h.total == 0:
                 continue
@@ -1046,6 +1050,11 @@ def info_text(inst, sections):
     return "\r\n".join(out) + "\r\n" if out else ""
 
 
+def _safe_info(b):
+    """getSafeInfoString: '#' ':' '\\r' '\\n' would break the INFO format."""
+    return b.replace(b"#", b"_").replace(b":", b"_").replace(b"\r", b"_").replace(b"\n", b"_")
+
+
 def _pct_name(p):
     s = "%f" % p
     return s.rstrip("0").rstrip(".") if "." in s else s
@@ -1062,7 +1071,16 @@ def info_command(c):
 
 # ---- DEBUG ------------------------------------------------------------------------------------
 
+# Redis's DEBUG HELP, in its order, keeping the entries pyengine implements
+# (the others - AOF, RDB reload, crash helpers, allocator and encoding
+# internals - answer "unknown subcommand" until their subsystems exist).
 DEBUG_HELP = [
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -1093,12 +1111,26 @@ DEBUG_HELP = [
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
-    "STRINGMATCH-LEN",
+    "STRINGMATCH-TEST",
     "    Run a fuzz tester against the stringmatchlen() function.",
-    "CHANGE-REPL-ID",
-    "    Change the replication IDs of the instance.",
-    "    Dangerous: should be used only for testing the replication subsystem.",
 ]
+
+
+def _c_strtod_prefix(b):
+    """strtod(s, NULL): the number at the start of ``s`` (0.0 if none)."""
+    import re
+    m = re.match(rb"[ \t\n\v\f\r]*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", _cstr(b))
+    return float(m.group(1)) if m else 0.0
+
+
+def _c_atoi(b):
+    """atoi: leading whitespace, sign and digits; 0 if none."""
+    import re
+    m = re.match(rb"[ \t\n\v\f\r]*([-+]?\d+)", _cstr(b))
+    if not m:
+        return 0
+    v = int(m.group(1))
+    return (v + 2 ** 31) % 2 ** 32 - 2 ** 31
 
 
 def _sha1(data):
@@ -1155,18 +1187,12 @@ def debug_command(c):
         inst.log("warning", "DEBUG LOG: %s" % _cstr(args[2]).decode("utf-8", "replace"))
         c.reply_ok()
     elif sub == b"sleep" and n == 3:
-        try:
-            secs = float(_cstr(args[2]) or b"0")
-        except ValueError:
-            secs = 0.0
-        if secs > 0:
-            time.sleep(secs)
+        usecs = int(_c_strtod_prefix(args[2]) * 1000000)
+        if usecs > 0:
+            time.sleep(usecs / 1000000)
         c.reply_ok()
     elif sub == b"set-active-expire" and n == 3:
-        try:
-            c.srv.active_expire_enabled = bool(int(_cstr(args[2]) or b"0"))
-        except ValueError:
-            c.srv.active_expire_enabled = False
+        c.srv.active_expire_enabled = _c_atoi(args[2]) != 0
         c.reply_ok()
     elif sub == b"object" and n == 3:
         info = pdb.py_lookup(c.srv, c.dbid, args[2])
@@ -1201,10 +1227,11 @@ def debug_command(c):
     elif sub == b"protocol" and n == 3:
         _debug_protocol(c, _opt(args[2]))
     elif sub == b"error" and n == 3:
-        c.reply_error(args[2].decode("utf-8", "surrogateescape"))
+        # Written as raw protocol, as Redis does: not counted in errorstats.
+        c.reply_raw(b"-" + args[2].replace(b"\n", b" ").replace(b"\r", b" ") + b"\r\n")
     elif sub == b"populate" and 3 <= n <= 5:
         _debug_populate(c, args)
-    elif sub == b"htstats" and n >= 3:
+    elif sub == b"htstats" and n == 3:
         try:
             dbid = _strict_int(args[2])
         except ValueError:
@@ -1214,10 +1241,20 @@ def debug_command(c):
             c.reply_error("ERR Out of range database")
             return
         c.reply_verbatim(pdb.py_htstats(c.srv, dbid))
+    elif sub == b"config-rewrite-force-all" and n == 2:
+        path = inst.config.configfile
+        try:
+            if not path:
+                raise FileNotFoundError(2, "No such file or directory")
+            inst.config.rewrite_file(path, force_all=True)
+        except OSError as e:
+            c.reply_error("ERR CONFIG-REWRITE-FORCE-ALL failed: %s" % e.strerror)
+            return
+        c.reply_ok()
     elif sub == b"change-repl-id" and n == 2:
         inst.run_id = os.urandom(20).hex()
         c.reply_ok()
-    elif sub == b"stringmatch-len" and n == 2:
+    elif sub == b"stringmatch-test" and n == 2:
         from engine.util import py_stringmatch
         import random
         for _ in range(1000):
@@ -1281,23 +1318,28 @@ def _debug_protocol(c, name):
                       "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
 
 
-def _debug_populate(c, args):
+def _positive_long(b):
+    """getPositiveLongFromObjectOrReply: a long >= 0, or None."""
     try:
-        count = _strict_int(args[2])
+        v = _strict_int(b)
     except ValueError:
-        c.reply_error(msgs.NOT_INTEGER)
+        return None
+    return v if v >= 0 else None
+
+
+def _debug_populate(c, args):
+    count = _positive_long(args[2])
+    if count is None:
+        c.reply_error("ERR value is out of range, must be positive")
         return
-    if count < 0:
-        c.reply_error("ERR count is negative")
-        return
-    prefix = args[3] if len(args) >= 4 else b"key"
     size = 0
     if len(args) == 5:
-        try:
-            size = _strict_int(args[4])
-        except ValueError:
-            c.reply_error(msgs.NOT_INTEGER)
+        size = _positive_long(args[4])
+        if size is None:
+            c.reply_error("ERR value is out of range, must be positive")
             return
+    # The key is formatted as a C string: the prefix stops at a NUL byte.
+    prefix = _cstr(args[3]) if len(args) >= 4 else b"key"
     pdb.py_populate(c.srv, c.dbid, count, prefix, size)
     c.reply_ok()
 
@@ -1347,9 +1389,48 @@ def memory_usage_command(c):
         c.reply_int(usage)
 
 
+DOCTOR_ISSUES = [
+    ("big_peak", " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.\n\n"),
+    ("high_frag", " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"libc\".\n\n"),
+    ("high_alloc_frag", " * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try enabling 'activedefrag' config option.\n\n"),
+    ("high_alloc_rss", " * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). This problem is usually due to a large peak memory (check if there is a peak memory entry above in the report), you can try the MEMORY PURGE command to reclaim it.\n\n"),
+    ("high_proc_rss", " * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This problem may be due to Lua scripts or Modules.\n\n"),
+    ("big_client_buf", " * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.\n\n"),
+]
+
+
+def memory_doctor_report(inst):
+    """getMemoryDoctorReport, on pyengine's memory figures."""
+    mh = memory_overhead(inst)
+    if mh["total_allocated"] < 5 * 1024 * 1024:
+        return ("Hi Sam, this instance is empty or is using very little memory, my issues detector "
+                "can't be used in these conditions. Please, leave for your mission on Earth and fill "
+                "it with some data. The new Sam and I will be back to our programming as soon as I "
+                "finished rebooting.\n")
+    found = set()
+    if _f32(mh["peak_allocated"] / mh["total_allocated"]) > 1.5:
+        found.add("big_peak")
+    if mh["total_frag"] > 1.4 and mh["total_frag_bytes"] > 10 << 20:
+        found.add("high_frag")
+    if mh["allocator_frag"] > 1.1 and mh["allocator_frag_bytes"] > 10 << 20:
+        found.add("high_alloc_frag")
+    if mh["allocator_rss"] > 1.1 and mh["allocator_rss_bytes"] > 10 << 20:
+        found.add("high_alloc_rss")
+    if mh["rss_extra"] > 1.1 and mh["rss_extra_bytes"] > 10 << 20:
+        found.add("high_proc_rss")
+    nclients = max(len(inst.srv.clients), 1)
+    if mh["clients_normal"] // nclients > 1024 * 200:
+        found.add("big_client_buf")
+    if not found:
+        return ("Hi Sam, I can't find any memory issue in your instance. "
+                "I can only account for what occurs on this base.\n")
+    return ("Sam, I detected a few issues in this Redis instance memory implants:\n\n" +
+            "".join(text for name, text in DOCTOR_ISSUES if name in found) +
+            "I'm here to keep you safe, Sam. I want to help you.\n")
+
+
 def memory_doctor_command(c):
-    c.reply_verbatim("Hi Sam, I can't find any memory issue in your instance. "
-                     "I can only account for what occurs on this base.")
+    c.reply_verbatim(memory_doctor_report(_inst(c)))
 
 
 def memory_malloc_stats_command(c):
@@ -1361,46 +1442,44 @@ def memory_purge_command(c):
 
 
 def memory_stats_command(c):
-    from engine._mem import used_memory
-    inst = _inst(c)
-    srv = c.srv
-    used = used_memory()
-    inst.stat_peak_memory = max(inst.stat_peak_memory, used)
-    clients = sum(cl.querybuf_cap() + cl.reply_cap() for cl in srv.clients.values())
-    keys = sum(srv.dbsize(i) for i in range(srv.dbnum))
-    fields = [(b"peak.allocated", inst.stat_peak_memory), (b"total.allocated", used),
-              (b"startup.allocated", 0), (b"replication.backlog", 0), (b"clients.slaves", 0),
-              (b"clients.normal", clients), (b"cluster.links", 0), (b"aof.buffer", 0),
-              (b"lua.caches", 0), (b"functions.caches", 0)]
-    dbs = []
-    for i in range(srv.dbnum):
-        if srv.dbsize(i):
-            oh = pdb.py_db_overhead(srv, i)
-            dbs.append((b"db.%d" % i, {b"overhead.hashtable.main": oh[0],
-                                       b"overhead.hashtable.expires": oh[1]}))
-    rss = _rss()
-    tail = [(b"overhead.total", clients), (b"keys.count", keys),
-            (b"keys.bytes-per-key", (used - clients) // keys if keys else 0),
-            (b"dataset.bytes", used - clients),
-            (b"dataset.percentage", 100.0 * (used - clients) / used if used else 0.0),
-            (b"peak.percentage", 100.0 * used / inst.stat_peak_memory if inst.stat_peak_memory else 0.0),
-            (b"allocator.allocated", used), (b"allocator.active", used), (b"allocator.resident", rss),
-            (b"allocator-fragmentation.ratio", 1.0), (b"allocator-fragmentation.bytes", 0),
-            (b"allocator.rss-ratio", rss / used if used else 1.0),
-            (b"allocator.rss-bytes", rss - used), (b"rss-overhead.ratio", 1.0),
-            (b"rss-overhead.bytes", 0), (b"fragmentation", rss / used if used else 1.0),
-            (b"fragmentation.bytes", rss - used)]
-    items = fields + dbs + tail
+    mh = memory_overhead(_inst(c))
+    items = [(b"peak.allocated", mh["peak_allocated"]), (b"total.allocated", mh["total_allocated"]),
+             (b"startup.allocated", mh["startup_allocated"]),
+             (b"replication.backlog", mh["repl_backlog"]), (b"clients.slaves", mh["clients_slaves"]),
+             (b"clients.normal", mh["clients_normal"]), (b"cluster.links", mh["cluster_links"]),
+             (b"aof.buffer", mh["aof_buffer"]), (b"lua.caches", mh["lua_caches"]),
+             (b"functions.caches", mh["functions_caches"])]
+    for dbid, main, expires in mh["dbs"]:
+        items.append((b"db.%d" % dbid, [(b"overhead.hashtable.main", main),
+                                        (b"overhead.hashtable.expires", expires),
+                                        (b"overhead.hashtable.slot-to-keys", 0)]))
+    items += [(b"overhead.total", mh["overhead_total"]), (b"keys.count", mh["total_keys"]),
+              (b"keys.bytes-per-key", mh["bytes_per_key"]), (b"dataset.bytes", mh["dataset"]),
+              (b"dataset.percentage", float(mh["dataset_perc"])),
+              (b"peak.percentage", float(mh["peak_perc"])),
+              (b"allocator.allocated", mh["allocator_allocated"]),
+              (b"allocator.active", mh["allocator_active"]),
+              (b"allocator.resident", mh["allocator_resident"]),
+              (b"allocator-fragmentation.ratio", float(mh["allocator_frag"])),
+              (b"allocator-fragmentation.bytes", mh["allocator_frag_bytes"]),
+              (b"allocator-rss.ratio", float(mh["allocator_rss"])),
+              (b"allocator-rss.bytes", mh["allocator_rss_bytes"]),
+              (b"rss-overhead.ratio", float(mh["rss_extra"])),
+              (b"rss-overhead.bytes", mh["rss_extra_bytes"]),
+              (b"fragmentation", float(mh["total_frag"])),
+              (b"fragmentation.bytes", mh["total_frag_bytes"])]
     c.reply_map(len(items))
     for k, v in items:
         c.reply_bulk(k)
-        if isinstance(v, dict):
+        if isinstance(v, list):
             c.reply_map(len(v))
-            for k2, v2 in v.items():
+            for k2, v2 in v:
                 c.reply_bulk(k2)
                 c.reply_int(v2)
+        elif isinstance(v, float):
+            c.reply_double(v)
         else:
-            c.reply_value(v)
+            c.reply_int(v)
 
 
 # ---- SLOWLOG --------------------------------------------------------------------------------------
@@ -1424,6 +1503,9 @@ def slowlog_help_command(c):
 
 def slowlog_get_command(c):
     args = c.args()
+    if len(args) > 3:
+        reply_subcommand_syntax_error(c)
+        return
     count = 10
     if len(args) == 3:
         try:
@@ -1495,15 +1577,16 @@ def lastsave_command(c):
 
 def function_flush_command(c):
     """FUNCTION FLUSH [ASYNC|SYNC]: no function library exists before
-    scripting lands, so there is nothing to remove."""
+    scripting lands, so there is nothing to remove; it still counts as a
+    change to the dataset, as in Redis."""
     args = c.args()
-    if len(args) == 3:
-        if _opt(args[2]) not in (b"async", b"sync"):
-            c.reply_error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-            return
-    elif len(args) > 3:
-        c.reply_error(msgs.SYNTAX)
+    if len(args) > 3:
+        reply_subcommand_syntax_error(c)
         return
+    if len(args) == 3 and _opt(args[2]) not in (b"async", b"sync"):
+        c.reply_error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+        return
+    c.srv.dirty += 1
     c.reply_ok()
 
 

@@ -8,6 +8,7 @@ gives CLIENT KILL/LIST and INFO access to the connections.
 
 import os
 import signal
+import socket
 
 from server.loop import EventLoop
 
@@ -18,12 +19,38 @@ class Frontend:
         self.loop = EventLoop(instance)
         self.loop.lock = lock
         self.listeners = []
+        self.tcp_listeners = []
+        self.tcp_bound = None           # (port, bind) the TCP listeners serve
         instance.frontend = self
         self.exit_code = 0
 
     # -- called by commands and the instance ---------------------------------------
     def config_changed(self, name, value):
-        pass
+        """Apply a CONFIG SET that concerns the network. Like Redis, a new
+        port or bind list closes the TCP listeners and opens new ones; when
+        that fails the error makes CONFIG SET restore the old values, which
+        reopens the old listeners."""
+        if name not in ("port", "bind") or not self.listeners:
+            return
+        from pyengine.config import ConfigError
+        from server.main import open_listeners
+        cfg = self.instance.config
+        want = (cfg["port"], tuple(cfg["bind"]))
+        if want == self.tcp_bound:
+            return
+        for s in self.tcp_listeners:
+            self.loop.remove_listener(s)
+        self.tcp_listeners = []
+        try:
+            socks = open_listeners(cfg, self.instance.log, tcp_only=True)
+        except SystemExit:
+            self.tcp_bound = None
+            raise ConfigError("Unable to listen on this port. Check server logs." if name == "port"
+                              else "Failed to bind to specified addresses.")
+        for s in socks:
+            self.loop.add_listener(s)
+        self.tcp_listeners = socks
+        self.tcp_bound = want
 
     def kill_client(self, c):
         self.loop.kill_client(c)
@@ -56,9 +83,12 @@ class Frontend:
     # -- running ----------------------------------------------------------------------
     def open(self):
         from server.main import open_listeners
-        self.listeners = open_listeners(self.instance.config, self.instance.log)
+        cfg = self.instance.config
+        self.listeners = open_listeners(cfg, self.instance.log)
         for s in self.listeners:
             self.loop.add_listener(s)
+        self.tcp_listeners = [s for s in self.listeners if s.family != socket.AF_UNIX]
+        self.tcp_bound = (cfg["port"], tuple(cfg["bind"]))
 
     def _install_signals(self):
         def handler(signum, frame):

@@ -147,6 +147,14 @@ cdef class EventLoop:
         self.listeners.append(sock)
         self.listen_fds.add(sock.fileno())
 
+    def remove_listener(self, sock):
+        """Stop serving and close one listening socket."""
+        if sock in self.listeners:
+            epoll_ctl(self.epfd, EPOLL_CTL_DEL, sock.fileno(), NULL)
+            self.listen_fds.discard(sock.fileno())
+            self.listeners.remove(sock)
+        sock.close()
+
     def close_listeners(self):
         for sock in self.listeners:
             epoll_ctl(self.epfd, EPOLL_CTL_DEL, sock.fileno(), NULL)

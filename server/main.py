@@ -57,13 +57,15 @@ def load_config(argv):
     return cfg
 
 
-def open_listeners(cfg, log):
-    """Listening sockets for ``bind``/``port`` and ``unixsocket``."""
+def open_listeners(cfg, log, tcp_only=False):
+    """Listening sockets for ``bind``/``port`` and ``unixsocket`` (only the
+    TCP ones with ``tcp_only``, for CONFIG SET port/bind). Raises SystemExit
+    after logging when one cannot be opened."""
     socks = []
     port = cfg["port"]
     backlog = cfg["tcp-backlog"]
     if port:
-        for addr in cfg["bind"] or ("*", "-::*"):
+        for addr in cfg["bind"]:          # bind "" listens on no TCP address
             optional = addr.startswith("-")
             host = addr[1:] if optional else addr
             if host == "*":
@@ -86,8 +88,12 @@ def open_listeners(cfg, log):
                     continue
                 log("warning", "Warning: Could not create server TCP listening socket %s:%d: %s" % (
                     host, port, e.strerror))
+                for opened in socks:
+                    opened.close()
                 raise SystemExit(1)
             socks.append(s)
+    if tcp_only:
+        return socks
     path = cfg["unixsocket"]
     if path:
         try:

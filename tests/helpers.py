@@ -44,13 +44,15 @@ def wait_for_port(port, proc, timeout=20.0):
 class ServerProcess:
     """A redis-server or pyengine-server subprocess on a free port."""
 
-    def __init__(self, kind, extra_args=(), port=None):
+    def __init__(self, kind, extra_args=(), port=None, config_file=None):
         self.kind = kind
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="pe-%s-" % kind)
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--enable-debug-command", "yes",
                 "--dir", self.dir] + list(extra_args)
+        if config_file is not None:
+            args = [config_file] + args
         if kind == "redis":
             cmd = [shutil.which("redis-server")] + args
         else:
