@@ -728,7 +728,7 @@ def test_slowlog(diff):
         diff("AUTH", "default", "secret")
         diff("AUTH", "a", "b", "c")
         diff("CONFIG", "SET", "requirepass", "", "maxmemory", "0")
-        diff("HELLO", "2", "AUTH", "default", "pw", "SETNAME", "slow")
+        diff.hello_cmd("HELLO", "2", "AUTH", "default", "pw", "SETNAME", "slow")
         diff("HELLO", "2", "SETNAME", "a b", "AUTH", "default", "pw")
         r, p = diff.both("SLOWLOG", "GET", "-1")
         entries_r, entries_p = parse(r).value, parse(p).value
