@@ -38,6 +38,7 @@ engine configuration parameter (``maxmemory="10mb"``,
 ``maxmemory_policy="allkeys-lru"``) for the new Engine.
 """
 
+import copy
 import errno
 import inspect
 import socket
@@ -240,6 +241,12 @@ _CLIENT_ARGS = {"single_connection_client", "event_dispatcher", "cache", "cache_
 _REDIS_ARGS = _param_names(redis.Redis.__init__)
 
 
+def _redis_default(name):
+    """redis.Redis's default for one of its arguments (e.g. its Retry)."""
+    p = inspect.signature(redis.Redis.__init__).parameters.get(name)
+    return None if p is None or p.default is p.empty else p.default
+
+
 class Redis(redis.Redis):
     """``redis.Redis`` bound to an in-process pyengine Engine.
 
@@ -251,6 +258,10 @@ class Redis(redis.Redis):
         config = {k: kwargs.pop(k) for k in list(kwargs) if k not in _REDIS_ARGS}
         client_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _CLIENT_ARGS}
         conn_kwargs = {k: v for k, v in kwargs.items() if k in _CONNECTION_ARGS}
+        if "retry" not in conn_kwargs and _redis_default("retry") is not None:
+            # As redis.Redis does: reconnect and retry after a closed
+            # connection (QUIT, CLIENT KILL) instead of failing the call.
+            conn_kwargs["retry"] = copy.deepcopy(_redis_default("retry"))
         own_pool = connection_pool is None
         if own_pool:
             if engine is None:
