@@ -190,7 +190,17 @@ class Frontend:
                 os._exit(1)
             name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
             self._log_from_handler("warning", "Received %s scheduling shutdown..." % name)
-            inst.shutdown_requested = {"signal": name}
+            # shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags
+            wanted = inst.config["shutdown-on-" + name.lower()]
+            flags = {f: True for f in wanted if f != "default"}
+            if flags.get("save") and not flags.get("force"):
+                inst.log("warning", "User requested shutdown...")
+                inst.log("warning", "Error trying to save the DB, can't exit.")
+                inst.log("warning", "Errors trying to shut down the server. Check the logs for "
+                                    "more information.")
+                return
+            flags["signal"] = name
+            inst.shutdown_requested = flags
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
 

@@ -48,7 +48,7 @@ from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
-                            CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, monotonic_us)
+                            CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, monotonic_us, ustime)
 from pyengine.dispatch cimport process_input
 
 import os
@@ -327,7 +327,7 @@ cdef class EventLoop:
         c.querybuf.len += n
         srv.stat_net_input_bytes += n
         srv.stat_total_reads_processed += 1
-        c.last_interaction = time.time()
+        c.last_interaction = ustime() / 1e6
         if c.querybuf.len > <size_t>srv.client_max_querybuf_len:
             self.instance.log("warning", "Closing client that reached max query buffer length: "
                               "id=%d addr=%s (qbuf initial bytes: %r)" % (
@@ -386,6 +386,7 @@ cdef class EventLoop:
         False if the client was closed."""
         cdef ssize_t n
         cdef epoll_event ev
+        cdef size_t sent_before = c.sent
         while c.sent < c.reply.len:
             n = write(c.fd, c.reply.data + c.sent, c.reply.len - c.sent)
             if n < 0:
@@ -397,7 +398,8 @@ cdef class EventLoop:
                 return False
             c.sent += n
             self.srv.stat_net_output_bytes += n
-            c.last_interaction = time.time()
+        if c.sent > sent_before:
+            c.last_interaction = ustime() / 1e6     # writing counts as activity (Redis)
         self.srv.stat_total_writes_processed += 1
         if c.sent == c.reply.len:
             if c.reply.len > c.reply_bytes_peak:

@@ -700,3 +700,27 @@ def test_two_thousand_concurrent_clients(procs, tmp_path):
             info = call(admin, "INFO", "clients").decode()
             return "connected_clients:1\r\n" in info
         wait_for(few, timeout=20, what="the clients to be gone")
+
+
+def test_shutdown_on_sigterm_config(procs, tmp_path):
+    """shutdown-on-sigterm gives SIGTERM SHUTDOWN's flags: "save" needs a
+    snapshot, which this build cannot write, so the server stays up (as
+    Redis does when its final save fails); SIGINT keeps the default."""
+    port = free_port()
+    p = procs.pyengine(base_args(port, tmp_path) + ["--shutdown-on-sigterm", "save"])
+    p.wait_port(port)
+    os.kill(p.pid, signal.SIGTERM)
+    wait_for(lambda: "Errors trying to shut down the server. Check the logs for more information."
+             in log_messages(p.stdout()), what="the failed shutdown")
+    with connect(port) as s:
+        assert call(s, "PING") == b"+PONG\r\n"
+    os.kill(p.pid, signal.SIGINT)
+    assert p.wait() == 0
+
+
+def test_shutdown_on_sigterm_nosave_now(procs, tmp_path):
+    port = free_port()
+    p = procs.pyengine(base_args(port, tmp_path) + ["--shutdown-on-sigterm", "nosave now"])
+    p.wait_port(port)
+    os.kill(p.pid, signal.SIGTERM)
+    assert p.wait() == 0
