@@ -145,9 +145,6 @@ class Frontend:
     def instantaneous_ops(self):
         return self.loop.instantaneous_ops()
 
-    def connected_clients(self):
-        return self.loop.nconns
-
     def request_shutdown(self, flags, c=None):
         """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]. Returns after replying an
         error when the shutdown cannot happen; otherwise the loop exits at
