@@ -7,8 +7,16 @@ which is what the redis-py compatible connection (pyengine.client) uses.
 Both go through the same dispatcher and commands as the network server.
 
 The engine is single-threaded like Redis: calls from several threads are
-serialised by a lock. Periodic work (active expiry, rehashing) runs at the
-start of a call when a cron tick is due, so an idle engine does no work.
+serialised by a lock (``Engine.lock``), which a network server started on
+the same data (``serve()``, server.threaded.ServerThread) takes too, so no
+two commands ever run at once. Periodic work (active expiry, rehashing)
+runs at the start of a call when a cron tick is due, so an idle engine does
+no work; while a server thread runs, its event loop does that work instead.
+
+Reply bytes an embedded connection did not take with its command (a reply
+produced later, e.g. for a client woken up by another one) stay in that
+client's buffer: ``take_reply`` collects them and ``wait_output`` sleeps
+until some command ran.
 """
 
 import threading
@@ -76,8 +84,14 @@ class Engine:
     def __init__(self, **options):
         self.instance = Instance(make_config(options))
         self._lock = threading.RLock()
+        self._ran = threading.Condition(self._lock)   # notified after commands ran
         self._client = self.new_client()
         self._next_cron = 0.0
+
+    @property
+    def lock(self):
+        """The lock held while commands run (shared with a server thread)."""
+        return self._lock
 
     def new_client(self):
         """A fresh connection-less client (its own db selection, RESP version)."""
@@ -88,6 +102,8 @@ class Engine:
         return c
 
     def _tick(self):
+        if self.instance.frontend is not None:
+            return               # a server thread's event loop runs the cron
         now = time.monotonic()
         if now >= self._next_cron:
             self.instance.cron()
@@ -107,6 +123,7 @@ class Engine:
             client.set_args(argv)
             dispatch.execute(client)
             data = client.take_reply()
+            self._ran.notify_all()
         if not data:
             return None          # CLIENT REPLY OFF/SKIP
         reader = ReplyReader()
@@ -121,7 +138,19 @@ class Engine:
         with self._lock:
             self._tick()
             dispatch.feed(client, data)
+            self._ran.notify_all()
             return client.take_reply()
+
+    def take_reply(self, client):
+        """Reply bytes pending for ``client`` (b"" if none)."""
+        with self._lock:
+            return client.take_reply()
+
+    def wait_output(self, timeout):
+        """Sleep until a command ran on this engine or ``timeout`` seconds
+        passed (whichever comes first)."""
+        with self._ran:
+            self._ran.wait(timeout)
 
     def close_client(self, client):
         with self._lock:
@@ -129,6 +158,7 @@ class Engine:
 
     def serve(self, host="127.0.0.1", port=0, **kwargs):
         """Start a real network server on this engine's data in a
-        background thread. Returns the running ThreadedServer."""
-        from server.threaded import ThreadedServer
-        return ThreadedServer(self, host=host, port=port, **kwargs)
+        background thread; returns the running ``ServerThread`` (stop it
+        with ``.stop()`` or use it as a context manager)."""
+        from server.threaded import ServerThread
+        return ServerThread(engine=self, host=host, port=port, **kwargs).start()

@@ -12,7 +12,18 @@ One ``EventLoop`` serves one Instance. Per turn it:
 4. accepts new connections and reads from ready clients straight into their
    query buffers, then runs every complete command (pyengine.dispatch);
 5. runs the cron when due: the data cron (expiry, rehash), idle-client
-   timeouts, client pause expiry.
+   timeouts (every client once a second), client pause expiry.
+
+Connections are counted as they are accepted and closed (``nconns``):
+``maxclients`` is checked against that count, and a connection over it gets
+Redis's "-ERR max number of clients reached" and is closed at once.
+
+Another thread may own the loop (server.threaded runs it in a background
+thread beside an embedded Engine): ``lock``, when set, is held whenever the
+loop touches the data or clients, so commands never run concurrently, and
+``stop()``/``wakeup()`` are safe to call from any thread: they write to an
+eventfd the loop waits on, so a stop takes effect at once instead of at the
+next cron tick.
 
 Like Redis, a client whose replies pile up unread is not paused (clients
 such as redis-py write a whole pipeline before reading); limits are
@@ -37,7 +48,7 @@ from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
-                            CLIENT_UNIX_SOCKET, monotonic_us)
+                            CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, monotonic_us, ustime)
 from pyengine.dispatch cimport process_input
 
 import os
@@ -65,6 +76,12 @@ cdef extern from "<sys/epoll.h>" nogil:
     int epoll_create1(int flags)
     int epoll_ctl(int epfd, int op, int fd, epoll_event* event)
     int epoll_wait(int epfd, epoll_event* events, int maxevents, int timeout)
+
+cdef extern from "<sys/eventfd.h>" nogil:
+    cdef enum:
+        EFD_NONBLOCK
+        EFD_CLOEXEC
+    int eventfd(unsigned int initval, int flags)
 
 cdef extern from "<sys/socket.h>" nogil:
     ctypedef unsigned int socklen_t
@@ -101,6 +118,10 @@ cdef class EventLoop:
     cdef object instance
     cdef Server srv
     cdef int epfd
+    cdef int wake_fd              # eventfd: written by wakeup() from any thread
+    cdef public int nconns        # open client connections (for maxclients)
+    cdef double next_timeout_check
+    cdef double last_accept_error
     cdef list listeners           # Python socket objects
     cdef set listen_fds
     cdef list conns               # fd -> Client or None
@@ -118,9 +139,21 @@ cdef class EventLoop:
     def __cinit__(self, instance):
         self.instance = instance
         self.srv = instance.srv
+        cdef epoll_event ev
+        self.wake_fd = -1
         self.epfd = epoll_create1(EPOLL_CLOEXEC)
         if self.epfd < 0:
             raise OSError(errno, os.strerror(errno))
+        self.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)
+        if self.wake_fd < 0:
+            raise OSError(errno, os.strerror(errno))
+        ev.events = EPOLLIN
+        ev.data.fd = self.wake_fd
+        if epoll_ctl(self.epfd, EPOLL_CTL_ADD, self.wake_fd, &ev) < 0:
+            raise OSError(errno, os.strerror(errno))
+        self.nconns = 0
+        self.next_timeout_check = 0
+        self.last_accept_error = 0
         self.listeners = []
         self.listen_fds = set()
         self.conns = []
@@ -134,6 +167,19 @@ cdef class EventLoop:
     def __dealloc__(self):
         if self.epfd >= 0:
             close(self.epfd)
+        if self.wake_fd >= 0:
+            close(self.wake_fd)
+
+    # -- waking the loop from another thread -------------------------------------------
+    def wakeup(self):
+        """Make a running loop's epoll_wait return now (thread-safe)."""
+        cdef unsigned long long one = 1
+        if self.wake_fd >= 0:
+            write(self.wake_fd, &one, sizeof(one))
+
+    cdef void _drain_wakeup(self) noexcept:
+        cdef unsigned long long v
+        read(self.wake_fd, &v, sizeof(v))
 
     # -- listening ---------------------------------------------------------------------
     def add_listener(self, sock):
@@ -171,14 +217,13 @@ cdef class EventLoop:
         cdef epoll_event ev
         cdef Client c
         cdef object sock
-        cdef int nclients
         while True:
             fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)
             if fd < 0:
+                if errno != EAGAIN and errno != EWOULDBLOCK and errno != EINTR:
+                    self._accept_error(errno)
                 return
-            self.srv.stat_numconnections += 1
-            nclients = self._connected_clients()
-            if nclients >= self.srv.maxclients:
+            if self.nconns >= self.srv.maxclients:
                 write(fd, <const char*>MAXCLIENTS_ERR, len(MAXCLIENTS_ERR))
                 close(fd)
                 self.srv.stat_rejected_conn += 1
@@ -195,8 +240,12 @@ cdef class EventLoop:
                         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(ka // 3, 1))
                         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
                 c = self.instance.new_client(fd)
-                c.addr = _format_addr(sock.getpeername(), family)
-                c.laddr = _format_addr(sock.getsockname(), family)
+                if family == socket.AF_UNIX:
+                    # Redis names both ends after the listening path.
+                    c.addr = c.laddr = "%s:0" % (sock.getsockname() or "")
+                else:
+                    c.addr = _format_addr(sock.getpeername(), family)
+                    c.laddr = _format_addr(sock.getsockname(), family)
                 c.is_local = family == socket.AF_UNIX or c.addr.startswith(("127.", "[::1]"))
                 if family == socket.AF_UNIX:
                     c.flags |= CLIENT_UNIX_SOCKET
@@ -215,16 +264,29 @@ cdef class EventLoop:
             while len(self.conns) <= fd:
                 self.conns.append(None)
             self.conns[fd] = c
+            self.nconns += 1
+            self.srv.stat_numconnections += 1
             ev.events = EPOLLIN
             ev.data.fd = fd
             epoll_ctl(self.epfd, EPOLL_CTL_ADD, fd, &ev)
+            if self._verbose():
+                if family == socket.AF_UNIX:
+                    self.instance.log("verbose", "Accepted connection to %s" %
+                                      self.instance.config["unixsocket"])
+                else:
+                    self.instance.log("verbose", "Accepted %s" % c.addr)
 
-    cdef int _connected_clients(self):
-        cdef int n = 0
-        for c in self.conns:
-            if c is not None:
-                n += 1
-        return n
+    cdef void _accept_error(self, int err):
+        """accept() failed for another reason than "no more pending" (EMFILE
+        most likely): logged at most once a second, the connection stays
+        queued until a descriptor frees up."""
+        now = time.monotonic()
+        if now - self.last_accept_error >= 1.0:
+            self.last_accept_error = now
+            self.instance.log("warning", "Accepting client connection: %s" % os.strerror(err))
+
+    cdef bint _verbose(self):
+        return self.instance.config["loglevel"] in ("debug", "verbose")
 
     cdef void _close(self, Client c):
         """Close a client's connection and forget it."""
@@ -233,8 +295,9 @@ cdef class EventLoop:
             return
         epoll_ctl(self.epfd, EPOLL_CTL_DEL, fd, NULL)
         close(fd)
-        if fd < len(self.conns):
+        if fd < len(self.conns) and self.conns[fd] is c:
             self.conns[fd] = None
+            self.nconns -= 1
         c.fd = -1
         c.flags &= ~CLIENT_PENDING_WRITE
         self.instance.forget_client(c)
@@ -258,6 +321,10 @@ cdef class EventLoop:
         rbuf_reserve(&c.querybuf, want)
         n = read(c.fd, c.querybuf.data + c.querybuf.len, want)
         if n == 0:
+            if self._verbose():
+                from pyengine.t_server import client_info_string
+                self.instance.log("verbose", "Client closed connection %s" %
+                                  client_info_string(self.instance, c))
             self._close(c)
             return
         if n < 0:
@@ -268,7 +335,7 @@ cdef class EventLoop:
         c.querybuf.len += n
         srv.stat_net_input_bytes += n
         srv.stat_total_reads_processed += 1
-        c.last_interaction = time.time()
+        c.last_interaction = ustime() / 1e6
         if c.querybuf.len > <size_t>srv.client_max_querybuf_len:
             self.instance.log("warning", "Closing client that reached max query buffer length: "
                               "id=%d addr=%s (qbuf initial bytes: %r)" % (
@@ -327,6 +394,7 @@ cdef class EventLoop:
         False if the client was closed."""
         cdef ssize_t n
         cdef epoll_event ev
+        cdef size_t sent_before = c.sent
         while c.sent < c.reply.len:
             n = write(c.fd, c.reply.data + c.sent, c.reply.len - c.sent)
             if n < 0:
@@ -338,6 +406,8 @@ cdef class EventLoop:
                 return False
             c.sent += n
             self.srv.stat_net_output_bytes += n
+        if c.sent > sent_before:
+            c.last_interaction = ustime() / 1e6     # writing counts as activity (Redis)
         self.srv.stat_total_writes_processed += 1
         if c.sent == c.reply.len:
             if c.reply.len > c.reply_bytes_peak:
@@ -398,13 +468,18 @@ cdef class EventLoop:
         self._sample_ops()
 
     cdef void _client_timeouts(self):
+        """Close clients idle for more than ``timeout`` seconds (checked once
+        a second; blocked and pub/sub clients are exempt, as in Redis)."""
         cdef Client c
         timeout = self.instance.config["timeout"]
         if not timeout:
             return
         now = time.time()
+        if now < self.next_timeout_check:
+            return
+        self.next_timeout_check = now + 1.0
         for c in list(self.conns):
-            if c is None or c.flags & CLIENT_BLOCKED:
+            if c is None or c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB):
                 continue
             if now - c.last_interaction > timeout:
                 self.instance.log("verbose", "Closing idle client")
@@ -463,6 +538,9 @@ cdef class EventLoop:
                 for i in range(n):
                     fd = events[i].data.fd
                     ev = events[i].events
+                    if fd == self.wake_fd:
+                        self._drain_wakeup()
+                        continue
                     if fd in self.listen_fds:
                         self._accept(fd)
                         continue
@@ -501,7 +579,9 @@ cdef class EventLoop:
         self._flush_pending()
 
     def stop(self):
+        """End run() (from any thread): it returns after the current turn."""
         self.stopping = True
+        self.wakeup()
 
     def close_all(self):
         cdef Client c
