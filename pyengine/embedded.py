@@ -83,6 +83,7 @@ class Engine:
 
     def __init__(self, **options):
         self.instance = Instance(make_config(options))
+        self.instance.log_to_logging = True
         self._lock = threading.RLock()
         self._ran = threading.Condition(self._lock)   # notified after commands ran
         self._client = self.new_client()

@@ -7,6 +7,7 @@ active expiry, rehashing, client timeouts). The network front end
 drive it; commands reach it as ``c.srv.instance``.
 """
 
+import logging
 import os
 import sys
 import time
@@ -22,6 +23,8 @@ _edict.set_seed(os.urandom(16))
 
 LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3}
 LOG_MARKS = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}
+PY_LOG_LEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
+                 "warning": logging.WARNING}
 
 from pyengine.version import PYENGINE_VERSION, REDIS_VERSION  # noqa: F401
 
@@ -118,6 +121,7 @@ class Instance:
         self.start_time = time.time()
         self.frontend = None            # the network server, when there is one
         self.logfile = None
+        self.log_to_logging = False     # embedded engines log through Python logging
         self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
         self.stat_peak_memory = 0
         self.cron_loops = 0
@@ -176,7 +180,13 @@ class Instance:
 
     # -- logging ---------------------------------------------------------------------------
     def log(self, level, msg):
+        """Write a log line in Redis's format (to ``logfile``, else stdout),
+        or, for an embedded engine (``log_to_logging``), hand it to Python's
+        logging as the "pyengine" logger so library users control it."""
         if LOG_LEVELS[level] < LOG_LEVELS[self.config["loglevel"]]:
+            return
+        if self.log_to_logging and not self.logfile:
+            logging.getLogger("pyengine").log(PY_LOG_LEVELS[level], msg)
             return
         now = time.time()
         stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % (now % 1 * 1000)
@@ -214,8 +224,11 @@ class Instance:
     # -- client pause ------------------------------------------------------------------------------
     def pause_client(self, c):
         """Hold a client's command until the pause ends. True if held."""
-        if self.frontend is None:
-            return False          # embedded callers cannot wait on themselves
+        if self.frontend is None or c.fd < 0:
+            # Embedded callers run on the caller's thread holding the engine
+            # lock: they cannot wait for the pause to end, so like replicas
+            # in Redis they are not paused.
+            return False
         self.srv.paused_clients.append(c)
         c.flags |= core.CLIENT_BLOCKED_FLAG
         return True
