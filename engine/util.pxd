@@ -8,6 +8,10 @@
 # d2string: "%.17g" (Redis 7.0's double replies), "inf"/"-inf"/"nan".
 # stringmatch: KEYS/SCAN/CONFIG GET glob: * ? [abc] [^a-z] and \ escapes.
 
+cdef extern from "pe_util.h" nogil:
+    void pe_errno_clear()           # errno = 0 (see pe_util.h for why)
+    int pe_errno_get()
+
 cdef enum:
     LONG_STR_SIZE = 21          # chars of the longest long long, with sign
     MAX_LONG_DOUBLE_CHARS = 5120

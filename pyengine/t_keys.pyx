@@ -11,7 +11,7 @@ reverse-binary cursor (engine/dict), collects up to COUNT keys (at most
 
 from libc.string cimport memcpy, memcmp
 from libc.stdlib cimport strtoul
-from libc.errno cimport errno, ERANGE
+from libc.errno cimport ERANGE
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter_next,
@@ -19,7 +19,7 @@ from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter
 from engine.object cimport (robj, obj_type_name, obj_encoding_name, obj_dup, obj_free,
                             OBJ_STRING, OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, LRU_CLOCK_MAX)
 from engine.resp cimport rbuf, rbuf_append, rbuf_free, resp_simple
-from engine.util cimport stringmatch
+from engine.util cimport stringmatch, pe_errno_clear, pe_errno_get
 from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_null, add_error,
                             add_error_len, add_array, add_simple, add_syntax_error, arg_is,
                             get_ll_or_reply, get_int_or_reply, add_expire_time_error,
@@ -267,9 +267,9 @@ cdef bint parse_scan_cursor(Client c, int i, unsigned long* cursor) noexcept:
         n = sizeof(buf) - 1
     memcpy(buf, c.argv[i], n)
     buf[n] = 0
-    errno = 0
+    pe_errno_clear()
     cursor[0] = strtoul(buf, &eptr, 10)
-    if isspace(<unsigned char>buf[0]) or eptr[0] != 0 or errno == ERANGE or c.argvlen[i] >= sizeof(buf):
+    if isspace(<unsigned char>buf[0]) or eptr[0] != 0 or pe_errno_get() == ERANGE or c.argvlen[i] >= sizeof(buf):
         add_error(c, b"ERR invalid cursor")
         return False
     return True
