@@ -23,7 +23,7 @@ class Frontend:
 
     # -- called by commands and the instance ---------------------------------------
     def config_changed(self, name, value):
-        pass
+        self.loop.config_changed(name, value)
 
     def kill_client(self, c):
         self.loop.kill_client(c)
