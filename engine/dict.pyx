@@ -150,6 +150,8 @@ cdef bint dict_expand(dict_t* d, unsigned long size) noexcept nogil:
     realsize = _next_power(size)
     if realsize == d.size[0]:
         return False
+    if realsize < size or realsize > (<size_t>-1) // sizeof(pe_entry*):
+        return False            # the bucket array's byte size would overflow
     newtable = <pe_entry**>mem_calloc(realsize * sizeof(pe_entry*))
     if d.table[0] == NULL:
         d.table[0] = newtable

@@ -260,3 +260,60 @@ def test_output_buffer_hard_limit(servers, conns, restore_config):
     # under the limit: served normally
     replies = [c.call("GETRANGE", "obig", "0", "9") for c in conns]
     assert replies[0] == replies[1] == b"$10\r\noooooooooo\r\n"
+
+
+# ---- stricter limits before AUTH -------------------------------------------------------------
+
+@pytest.fixture
+def with_password(servers):
+    admins = [RawConnection(s.port) for s in servers]
+    for a in admins:
+        assert a.call("CONFIG", "SET", "requirepass", "pw") == b"+OK\r\n"
+    yield
+    for a in admins:
+        assert a.call("CONFIG", "SET", "requirepass", "") == b"+OK\r\n"
+        a.close()
+
+
+@pytest.mark.parametrize("data", [
+    b"*11\r\n",
+    b"*10\r\n$4\r\nECHO\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$16385\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$16384\r\n",
+    b"GET k\r\nPING\r\n*11\r\n",
+    b"AUTH wrong\r\n*11\r\n",
+    b"AUTH pw\r\n*11\r\n$4\r\nECHO\r\n" + b"$1\r\na\r\n" * 10,
+    b"AUTH pw\r\n*2\r\n$4\r\nECHO\r\n$16385\r\n" + b"e" * 16385 + b"\r\n",
+    b"*3\r\n$4\r\nAUTH\r\n$2\r\npw\r\n$3\r\nfoo\r\n",
+])
+def test_unauthenticated_limits(servers, with_password, data):
+    outs = []
+    for s in servers:
+        c = RawConnection(s.port)
+        c.send(data)
+        outs.append(read_all(c, timeout=0.5))
+        c.close()
+    assert outs[0] == outs[1], "%r\n redis:    %r\n pyengine: %r" % (data[:60], outs[0], outs[1])
+
+
+# ---- idle timeout (last interaction is updated by every read) ---------------------------------
+
+def test_idle_timeout_spares_active_clients(servers, restore_config):
+    restore_config("timeout", "1")
+    idle = [RawConnection(s.port) for s in servers]
+    active = [RawConnection(s.port) for s in servers]
+    try:
+        for c in idle + active:
+            assert c.call("PING") == b"+PONG\r\n"
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            for c in active:
+                assert c.call("PING") == b"+PONG\r\n"
+            time.sleep(0.3)
+        for c in idle:
+            assert is_closed(c, wait=3.0)
+        for c in active:
+            assert c.call("PING") == b"+PONG\r\n"
+    finally:
+        for c in idle + active:
+            c.close()

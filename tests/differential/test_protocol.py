@@ -331,3 +331,32 @@ def test_unknown_commands(diff, args):
 def test_unknown_command_inline(diff):
     diff.raw(b"NOSUCH " + b"x" * 200 + b" " + b"y" * 10 + b"\r\n")
     diff.raw(b'NOSUCH "a\\r\\nb" "\\x00z"\r\n')
+
+
+
+# ---- RESP3 ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,closes", [
+    (b"GET nokey\r\n*1\r\n:1\r\n", True),
+    (b"NOSUCH a\r\n*1\r\n$3\r\nfoo\r\n", False),
+    (b'ECHO "x\\x00y"\r\n*2\r\n$4\r\nECHO\r\n$1\r\nz\r\n*1_0\r\n', True),
+])
+def test_resp3_connection(pair, data, closes):
+    pair.send(encode_command("HELLO", "3"))
+    pair.replies(1)                               # differs in the client id only
+    pair.send(data)
+    if closes:
+        r, p = pair.until_closed()
+    else:
+        r, p = pair.r.read_reply() + pair.r.read_reply(), pair.p.read_reply() + pair.p.read_reply()
+    assert p == r
+
+
+def test_quit_in_a_pipeline(pair):
+    out = assert_same_then_closed(pair, b"PING\r\nQUIT\r\nPING\r\n")
+    assert out == b"+PONG\r\n+OK\r\n"
+
+
+def test_empty_command_name(diff):
+    diff.raw(b"*1\r\n$0\r\n\r\n")
+    diff.raw(b"*2\r\n$0\r\n\r\n$1\r\na\r\n")

@@ -183,6 +183,17 @@ def test_shrink_threshold():
     d.check()
 
 
+def test_expand_refuses_sizes_that_overflow():
+    d = Dict()
+    d.set(b"a", 1)
+    assert not d.expand(2**64 - 1)
+    assert not d.expand(2**63)
+    assert not d.expand(2**62 + 1)
+    assert d.buckets() == (4, 0)
+    assert d.get(b"a") == 1
+    d.check()
+
+
 def test_shrink_never_below_initial_size():
     d = Dict()
     d.expand(4)
