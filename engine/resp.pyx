@@ -25,17 +25,24 @@ processMultibulkBuffer/processInlineBuffer rules:
 
 ``resp_parse_request`` consumes as much as it can from ``buf[*pos:]``. The
 parser remembers where it stopped (arguments still expected, the length of
-the bulk being read), so a command split across any number of reads is
-parsed once, never re-scanned. Arguments are recorded as (offset, length)
+the bulk being read, how far the current line was searched for its
+terminator), so a command split across any number of reads is parsed once,
+never re-scanned. When the caller drops consumed bytes from the front of
+its buffer it calls ``reqparser_shift`` so recorded offsets follow. Arguments are recorded as (offset, length)
 into the query buffer - no copy - or, for inline commands, into
 ``inline_args`` because quoting rewrites them. Lengths are strict decimal
 (``string2ll``): ``*+1``, ``* 1``, ``*01`` are protocol errors. A declared
 bulk length only bounds what is accepted; nothing is allocated for it before
 its bytes arrive.
 
+Like Redis, which searches its NUL-terminated query buffer with strchr, a
+NUL byte before a header's or inline line's terminator hides it: the parser
+waits, and gives up once 64 KB have piled up. Whitespace is the C locale's.
+
 Returns PARSE_OK (a command, possibly empty, is ready), PARSE_NEED_MORE, or
-PARSE_ERROR with ``p.error`` set; after an error the connection must be
-closed once the error reply is written.
+PARSE_ERROR with ``p.error`` set to Redis's error text ("ERR Protocol
+error: ..."; ``resp_format_parse_error`` renders it); after an error the
+connection must be closed once the error reply is written.
 """
 
 from libc.string cimport memcpy, memmove, memchr

@@ -16,9 +16,17 @@ One ``EventLoop`` serves one Instance. Per turn it:
 
 Like Redis, a client whose replies pile up unread is not paused (clients
 such as redis-py write a whole pipeline before reading); limits are
-enforced by closing it: ``client-query-buffer-limit`` on input,
+enforced by closing it: ``client-query-buffer-limit`` on input (counted on
+the bytes not yet parsed into arguments, as Redis counts its query buffer),
 ``client-output-buffer-limit`` (normal class) on output. A protocol error
 gets its error reply, then the connection is closed once it is written.
+
+Buffers: while a big argument arrives the read size follows its declared
+length, but the query buffer only grows with bytes that really arrive (at
+most doubling per read), so ``$500000000`` alone allocates nothing. An
+empty query buffer above 64 KB is freed; a reply buffer that is partly
+written drops its written head once that is most of it, so a slow reader
+holds its backlog, not the history of its replies.
 
 Nothing here creates a Python object per request: reads, parsing,
 dispatch of C commands and writes stay in C. Python runs for accepts,
