@@ -391,10 +391,8 @@ cdef class EventLoop:
             if c.flags & CLIENT_PENDING_WRITE:
                 c.flags &= ~CLIENT_PENDING_WRITE
             if c.wants_writable:
-                ev.events = EPOLLIN
-                ev.data.fd = c.fd
-                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
                 c.wants_writable = False
+                self._update_events(c)
             if c.flags & CLIENT_CLOSE_AFTER_REPLY:
                 self._close(c)
                 return False
@@ -408,11 +406,37 @@ cdef class EventLoop:
                 rbuf_consume(&c.reply, c.sent)
                 c.sent = 0
             if not c.wants_writable:
-                ev.events = EPOLLIN | EPOLLOUT
-                ev.data.fd = c.fd
-                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
                 c.wants_writable = True
+                self._update_events(c)
         return True
+
+    cdef void _update_events(self, Client c) noexcept:
+        """Set the epoll interest of c: always readable, writable while
+        replies wait for socket space."""
+        cdef epoll_event ev
+        ev.events = EPOLLIN | EPOLLOUT if c.wants_writable else EPOLLIN
+        ev.data.fd = c.fd
+        epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
+
+    cdef void _discard_input(self, Client c):
+        """Read and drop what a closing client sends while its last replies
+        are written. Its input must still be drained: level-triggered
+        EPOLLIN would otherwise wake the loop every turn, and closing a
+        socket with unread input makes the kernel send a reset that throws
+        away the replies not yet delivered (Redis keeps reading too)."""
+        cdef char buf[READ_CHUNK]
+        cdef ssize_t n
+        cdef int i
+        for i in range(4):
+            n = read(c.fd, buf, READ_CHUNK)
+            if n > 0:
+                self.srv.stat_net_input_bytes += n
+                if n < READ_CHUNK:
+                    return
+                continue
+            if n == 0 or not (errno == EAGAIN or errno == EWOULDBLOCK or errno == EINTR):
+                self._close(c)
+            return
 
     cdef void _flush_pending(self):
         cdef list pending = self.pending
@@ -538,6 +562,8 @@ cdef class EventLoop:
                             self._read(c)
                         elif c.fd >= 0 and ev & (EPOLLERR | EPOLLHUP):
                             self._close(c)
+                        elif c.fd >= 0:
+                            self._discard_input(c)
                 now = monotonic_us()
                 if now >= self.next_cron_us:
                     period = 1000000 // self.srv.hz

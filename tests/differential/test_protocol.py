@@ -360,3 +360,35 @@ def test_quit_in_a_pipeline(pair):
 def test_empty_command_name(diff):
     diff.raw(b"*1\r\n$0\r\n\r\n")
     diff.raw(b"*2\r\n$0\r\n\r\n$1\r\na\r\n")
+
+
+def test_input_after_a_protocol_error_does_not_cut_the_replies(redis_server, pyengine_server):
+    """The client keeps writing after its protocol error while a large
+    backlog of replies is still being written: every reply and the error
+    arrive before the close (a close with unread input would reset the
+    connection and drop what the kernel had not sent yet)."""
+    import hashlib
+    outs = []
+    for s in (redis_server, pyengine_server):
+        c = RawConnection(s.port)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+        assert c.call("SET", "bigreply", b"b" * (1 << 20)) == b"+OK\r\n"
+        c.send(encode_command("GET", "bigreply") * 12 + b"*1\r\n:x\r\n")
+        time.sleep(0.2)
+        c.send(b"more input after the error\r\n" * 100)
+        time.sleep(0.2)
+        buf = bytearray()
+        c.sock.settimeout(10)
+        while True:
+            try:
+                chunk = c.sock.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+        c.close()
+        outs.append((len(buf), hashlib.sha1(buf).hexdigest(), bytes(buf[-60:])))
+        RawConnection(s.port).call("DEL", "bigreply")
+    assert outs[0] == outs[1]
+    assert outs[0][2].endswith(b"-ERR Protocol error: expected '$', got ':'\r\n")

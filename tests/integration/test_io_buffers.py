@@ -74,3 +74,43 @@ def test_query_buffer_released_after_a_big_command(pyengine_server):
     finally:
         c.close()
         admin.close()
+
+
+def _cpu_seconds(pid):
+    import os
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_closing_client_with_unread_input_does_not_spin(pyengine_server):
+    """After a protocol error the client's input is no longer read; while
+    its pending replies wait for socket space, more input from it must not
+    wake the loop over and over (level-triggered EPOLLIN)."""
+    import time
+    c = RawConnection(pyengine_server.port)
+    try:
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * KB)
+        assert c.call("SET", "spin", b"s" * (1024 * KB)) == b"+OK\r\n"
+        c.send(encode_command("GET", "spin") * 40 + b"*1\r\n:x\r\n")
+        time.sleep(0.3)
+        c.send(b"more input" * 100)
+        time.sleep(0.2)
+        before = _cpu_seconds(pyengine_server.pid)
+        time.sleep(1.0)
+        used = _cpu_seconds(pyengine_server.pid) - before
+        assert used < 0.5, "server used %.2fs of CPU in 1s while idle" % used
+        # the replies, then the error, then the close
+        buf = bytearray()
+        c.sock.settimeout(10)
+        while True:
+            chunk = c.sock.recv(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+        data = bytes(buf)
+        assert data.endswith(b"-ERR Protocol error: expected '$', got ':'\r\n")
+        assert data.count(b"$1048576\r\n") == 40
+    finally:
+        c.close()
+    assert RawConnection(pyengine_server.port).call("DEL", "spin") == b":1\r\n"
