@@ -4,7 +4,7 @@ import math
 import re
 from decimal import Decimal
 
-from hypothesis import given, settings, strategies as st, example
+from hypothesis import assume, given, settings, strategies as st, example
 
 from engine.util import (py_string2ll, py_ll2string, py_d2string, py_double_to_human,
                          py_string2d, py_ld2string_human)
@@ -126,6 +126,7 @@ FLOAT_TEXT = st.one_of(
 @example(b".")
 @example(b"e5")
 def test_string2d_matches_reference(s):
+    assume(b"0x" not in s.lower())         # hex floats: see the unit tests
     got = py_string2d(s)
     want = ref_string2d(s)
     if want is None:

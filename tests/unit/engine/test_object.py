@@ -45,10 +45,13 @@ def test_mem_usage_by_encoding():
     i = Obj.encoded(b"12345")
     e = Obj.encoded(b"hello")
     r = Obj.encoded(b"x" * 100)
-    assert 16 <= i.mem_usage() <= 32
-    assert 12 + 5 <= e.mem_usage() <= 64
+    # usable sizes: malloc may hand out a slightly larger recycled chunk, so
+    # the upper bounds leave glibc's worst-case slack (a 32-byte remainder)
+    assert 16 <= i.mem_usage() < 16 + 8 + 32
+    assert 12 + 5 <= e.mem_usage() < 32 + 32
     assert r.mem_usage() >= 32 + 100
-    assert Obj.encoded(b"x" * 44).mem_usage() <= 64      # embstr fits a 64-byte chunk
+    assert 12 + 44 <= Obj.encoded(b"x" * 44).mem_usage() < 64 + 32
+    assert i.mem_usage() < r.mem_usage()
 
 
 def test_append_converts_to_raw_and_grows_greedily():
