@@ -150,6 +150,8 @@ cdef bint dict_expand(dict_t* d, unsigned long size) noexcept nogil:
     realsize = _next_power(size)
     if realsize == d.size[0]:
         return False
+    if realsize < size or realsize > (<size_t>-1) // sizeof(pe_entry*):
+        return False            # the bucket array's byte size would overflow
     newtable = <pe_entry**>mem_calloc(realsize * sizeof(pe_entry*))
     if d.table[0] == NULL:
         d.table[0] = newtable
@@ -540,12 +542,25 @@ cdef void _collect(void* privdata, pe_entry* e) noexcept:
     (<list>privdata).append(e.key[:e.klen])
 
 
+cdef long long _freed_entries = 0
+
+
+cdef void _count_free(pe_entry* e) noexcept nogil:
+    global _freed_entries
+    _freed_entries += 1
+
+
+def freed_entries():
+    """How many entries dicts made with ``Dict(count_frees=True)`` freed."""
+    return _freed_entries
+
+
 cdef class Dict:
     """A Python handle on a dict_t whose values are Python ints (tests only)."""
     cdef dict_t* d
 
-    def __cinit__(self):
-        self.d = dict_create(NULL)
+    def __cinit__(self, bint count_frees=False):
+        self.d = dict_create(_count_free if count_frees else <entry_free_fn>NULL)
 
     def __dealloc__(self):
         if self.d != NULL:
@@ -604,6 +619,119 @@ cdef class Dict:
     def random_key(self, bint fair=False):
         cdef pe_entry* e = dict_fair_random(self.d) if fair else dict_random(self.d)
         return None if e == NULL else e.key[:e.klen]
+
+    def used(self):
+        return (self.d.used[0], self.d.used[1])
+
+    @property
+    def rehashidx(self):
+        return self.d.rehashidx
+
+    def pause_rehash(self):
+        self.d.pauserehash += 1
+
+    def resume_rehash(self):
+        self.d.pauserehash -= 1
+
+    def rehash_ms(self, int ms):
+        return dict_rehash_ms(self.d, ms)
+
+    def needs_shrink(self):
+        return dict_needs_shrink(self.d)
+
+    def mem_overhead(self):
+        return dict_mem_overhead(self.d)
+
+    def empty(self):
+        dict_empty(self.d)
+
+    def unlink(self, bytes key):
+        """dict_unlink + dict_free_entry: the value, or None if absent."""
+        cdef pe_entry* e = dict_unlink(self.d, key, len(key))
+        cdef long long v
+        if e == NULL:
+            return None
+        v = e.v.s64
+        if e.next != NULL:
+            raise AssertionError("unlinked entry still chained")
+        dict_free_entry(self.d, e)
+        return v
+
+    def iter_delete(self, pred):
+        """Walk with a safe iterator, deleting the keys for which pred(key)
+        is true as they are returned. Returns every key visited, in order."""
+        cdef dict_iter it
+        cdef pe_entry* e
+        cdef list out = []
+        cdef bytes k
+        dict_iter_init(&it, self.d)
+        try:
+            while True:
+                e = dict_iter_next(&it)
+                if e == NULL:
+                    break
+                k = e.key[:e.klen]
+                out.append(k)
+                if pred(k):
+                    dict_delete(self.d, k, len(k))
+        finally:
+            dict_iter_release(&it)
+        return out
+
+    def check(self):
+        """Verify the structural invariants; raise AssertionError on a breach.
+
+        Every entry sits in the bucket its hash selects, counts match the
+        chains, sizes are 0 or powers of two, table 1 exists iff rehashing,
+        buckets below rehashidx are empty, keys are NUL terminated and no
+        key appears twice."""
+        cdef dict_t* d = self.d
+        cdef int t
+        cdef unsigned long i, n
+        cdef pe_entry* e
+        cdef set seen = set()
+        cdef bytes k
+        if d.pauserehash != 0:
+            raise AssertionError("pauserehash %d" % d.pauserehash)
+        if (d.rehashidx == -1) != (d.table[1] == NULL):
+            raise AssertionError("rehashidx %d but table[1] %s" % (
+                d.rehashidx, "NULL" if d.table[1] == NULL else "set"))
+        for t in range(2):
+            if d.size[t] & (d.size[t] - 1):
+                raise AssertionError("size[%d] = %d is not a power of two" % (t, d.size[t]))
+            if (d.table[t] == NULL) != (d.size[t] == 0):
+                raise AssertionError("table[%d] and size disagree" % t)
+            n = 0
+            for i in range(d.size[t]):
+                e = d.table[t][i]
+                if t == 0 and d.rehashidx != -1 and <long>i < d.rehashidx and e != NULL:
+                    raise AssertionError("bucket %d below rehashidx %d not empty" % (i, d.rehashidx))
+                while e != NULL:
+                    k = e.key[:e.klen]
+                    if e.key[e.klen] != 0:
+                        raise AssertionError("key %r not NUL terminated" % k)
+                    if (dict_hash(e.key, e.klen) & (d.size[t] - 1)) != i:
+                        raise AssertionError("key %r in bucket %d of table %d" % (k, i, t))
+                    if k in seen:
+                        raise AssertionError("key %r twice" % k)
+                    seen.add(k)
+                    n += 1
+                    e = e.next
+            if n != d.used[t]:
+                raise AssertionError("table %d holds %d entries, used says %d" % (t, n, d.used[t]))
+        return True
+
+
+def set_resize_allowed(bint allowed):
+    dict_set_resize_allowed(allowed)
+
+
+def hash_key(bytes key):
+    return dict_hash(key, len(key))
+
+
+def rev64(unsigned long long v):
+    return pe_rev64(v)
 
 
 def set_seed(bytes seed):

@@ -200,3 +200,83 @@ cdef const char* obj_encoding_name(robj* o) noexcept nogil:
     if e == ENC_STREAM:
         return b"stream"
     return b"unknown"
+
+
+# ---- Python wrapper for tests ------------------------------------------------
+
+cdef class Obj:
+    """A Python handle owning one robj (tests only)."""
+    cdef robj* o
+
+    def __dealloc__(self):
+        obj_free(self.o)
+
+    @staticmethod
+    cdef Obj _wrap(robj* o):
+        cdef Obj w = Obj.__new__(Obj)
+        w.o = o
+        return w
+
+    @staticmethod
+    def encoded(bytes s, bint allow_shared=True):
+        """obj_string_encoded: what SET stores."""
+        return Obj._wrap(obj_string_encoded(s, len(s), allow_shared))
+
+    @staticmethod
+    def plain(bytes s):
+        return Obj._wrap(obj_string_plain(s, len(s)))
+
+    @staticmethod
+    def from_ll(long long v, bint allow_shared=True):
+        return Obj._wrap(obj_string_from_ll(v, allow_shared))
+
+    @staticmethod
+    def raw(bytes s, size_t cap=0):
+        return Obj._wrap(obj_string_raw(s, len(s), cap))
+
+    @property
+    def encoding(self):
+        return (<bytes>obj_encoding_name(self.o)).decode()
+
+    @property
+    def type(self):
+        return (<bytes>obj_type_name(self.o)).decode()
+
+    @property
+    def shared(self):
+        return bool(self.o.flags & OBJ_FLAG_SHARED)
+
+    @property
+    def capacity(self):
+        """Bytes available to a raw string (0 for other encodings)."""
+        return self.o.u.raw.cap if self.o.encoding == ENC_RAW else 0
+
+    def value(self):
+        cdef char tmp[24]
+        cdef size_t n
+        cdef const char* p = obj_str(self.o, tmp, &n)
+        return p[:n]
+
+    def strlen(self):
+        return obj_strlen(self.o)
+
+    def mem_usage(self):
+        return obj_mem_usage(self.o)
+
+    def dup(self):
+        return Obj._wrap(obj_dup(self.o))
+
+    def append(self, bytes s):
+        """APPEND's path: make the string raw (in place when it already is)
+        with room for the result, then copy the new bytes after the old."""
+        cdef size_t oldlen = obj_strlen(self.o)
+        cdef robj* r = obj_make_raw(self.o, oldlen + len(s))
+        if r != self.o:
+            obj_free(self.o)
+            self.o = r
+        memcpy(r.u.raw.ptr + oldlen, <const char*>s, len(s))
+        r.u.raw.len = oldlen + len(s)
+
+
+def type_name_of_missing():
+    return obj_type_name(NULL)

@@ -136,6 +136,8 @@ ctypedef struct reqparser:
     int reqtype
     long multibulklen           # arguments still to read (multibulk)
     long long bulklen           # length of the bulk being read, -1 if unknown
+    size_t scanned              # bytes of the current header/inline line already
+                                # searched for its terminator (relative to its start)
     int argc
     int argv_cap
     size_t* argv_off            # offsets of the arguments ...
@@ -151,5 +153,6 @@ ctypedef struct reqparser:
 cdef void reqparser_init(reqparser* p) noexcept nogil
 cdef void reqparser_free(reqparser* p) noexcept nogil
 cdef void reqparser_reset(reqparser* p) noexcept nogil
+cdef void reqparser_shift(reqparser* p, size_t drop) noexcept nogil
 cdef int resp_parse_request(reqparser* p, const char* buf, size_t buflen, size_t* pos) noexcept nogil
 cdef int resp_format_parse_error(reqparser* p, char* out, size_t outlen) noexcept nogil

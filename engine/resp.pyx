@@ -25,17 +25,24 @@ processMultibulkBuffer/processInlineBuffer rules:
 
 ``resp_parse_request`` consumes as much as it can from ``buf[*pos:]``. The
 parser remembers where it stopped (arguments still expected, the length of
-the bulk being read), so a command split across any number of reads is
-parsed once, never re-scanned. Arguments are recorded as (offset, length)
+the bulk being read, how far the current line was searched for its
+terminator), so a command split across any number of reads is parsed once,
+never re-scanned. When the caller drops consumed bytes from the front of
+its buffer it calls ``reqparser_shift`` so recorded offsets follow. Arguments are recorded as (offset, length)
 into the query buffer - no copy - or, for inline commands, into
 ``inline_args`` because quoting rewrites them. Lengths are strict decimal
 (``string2ll``): ``*+1``, ``* 1``, ``*01`` are protocol errors. A declared
 bulk length only bounds what is accepted; nothing is allocated for it before
 its bytes arrive.
 
+Like Redis, which searches its NUL-terminated query buffer with strchr, a
+NUL byte before a header's or inline line's terminator hides it: the parser
+waits, and gives up once 64 KB have piled up. Whitespace is the C locale's.
+
 Returns PARSE_OK (a command, possibly empty, is ready), PARSE_NEED_MORE, or
-PARSE_ERROR with ``p.error`` set; after an error the connection must be
-closed once the error reply is written.
+PARSE_ERROR with ``p.error`` set to Redis's error text ("ERR Protocol
+error: ..."; ``resp_format_parse_error`` renders it); after an error the
+connection must be closed once the error reply is written.
 """
 
 from libc.string cimport memcpy, memmove, memchr
@@ -44,10 +51,6 @@ from libc.limits cimport INT_MAX
 
 from engine._mem cimport mem_alloc, mem_realloc, mem_free
 from engine.util cimport string2ll, d2string, MAX_D2STRING_CHARS
-
-cdef extern from "<ctype.h>" nogil:
-    int isspace(int c)
-
 
 # ---- rbuf --------------------------------------------------------------------
 
@@ -165,6 +168,7 @@ cdef void reqparser_init(reqparser* p) noexcept nogil:
     p.reqtype = REQ_NONE
     p.multibulklen = 0
     p.bulklen = -1
+    p.scanned = 0
     p.argc = 0
     p.argv_cap = 0
     p.argv_off = NULL
@@ -194,11 +198,21 @@ cdef void reqparser_reset(reqparser* p) noexcept nogil:
     p.reqtype = REQ_NONE
     p.multibulklen = 0
     p.bulklen = -1
+    p.scanned = 0
     p.argc = 0
     p.args_inline = False
     p.inline_args.len = 0
     if p.argv_cap > 1024:         # don't keep a huge argv from one big command
         reqparser_free(p)
+
+
+cdef void reqparser_shift(reqparser* p, size_t drop) noexcept nogil:
+    """The caller dropped the first ``drop`` bytes of the buffer being parsed
+    (all before the command in progress): move the recorded offsets."""
+    cdef int i
+    if not p.args_inline:
+        for i in range(p.argc):
+            p.argv_off[i] -= drop
 
 
 cdef void _argv_reserve(reqparser* p, long need) noexcept nogil:
@@ -213,16 +227,35 @@ cdef void _argv_reserve(reqparser* p, long need) noexcept nogil:
     p.argv_cap = <int>cap
 
 
-cdef inline Py_ssize_t _find_before_nul(const char* buf, size_t start, size_t end, char ch) noexcept nogil:
+cdef inline Py_ssize_t _find_line_end(reqparser* p, const char* buf, size_t start, size_t end,
+                                      char ch) noexcept nogil:
     """Index of the first ``ch`` in buf[start:end], or -1 if absent or if a NUL
-    byte comes first (Redis scans its NUL-terminated buffer with strchr)."""
-    cdef size_t i
-    for i in range(start, end):
-        if buf[i] == ch:
+    byte comes first (Redis scans its NUL-terminated buffer with strchr).
+
+    The search resumes where the previous call for the same line stopped
+    (``p.scanned``, relative to ``start``), so a line arriving a byte at a
+    time is scanned once in all, not once per read. A NUL byte stops the
+    search for good: later calls find it again at once, as strchr would.
+    """
+    cdef size_t i = start + p.scanned
+    cdef char b
+    while i < end:
+        b = buf[i]
+        if b == ch:
+            p.scanned = i - start
             return <Py_ssize_t>i
-        if buf[i] == 0:
+        if b == 0:
+            p.scanned = i - start
             return -1
+        i += 1
+    p.scanned = end - start
     return -1
+
+
+cdef inline bint _isspace(char c) noexcept nogil:
+    """isspace() of the C locale, whatever locale the process runs in (Python
+    sets LC_CTYPE from the environment; Redis never does)."""
+    return c == c' ' or c == c'\t' or c == c'\n' or c == c'\r' or c == c'\v' or c == c'\f'
 
 
 cdef inline int _set_error(reqparser* p, const char* msg, const char* reason) noexcept nogil:
@@ -260,7 +293,7 @@ cdef int split_inline_args(const char* line, size_t n, rbuf* out, int* argc) noe
     cdef char c2
     argc[0] = 0
     while True:
-        while i < n and isspace(<unsigned char>line[i]):
+        while i < n and _isspace(line[i]):
             i += 1
         if i >= n:
             return 0
@@ -295,7 +328,7 @@ cdef int split_inline_args(const char* line, size_t n, rbuf* out, int* argc) noe
                     rbuf_putc(out, c2)
                     arglen += 1
                 elif ch == c'"':
-                    if i + 1 < n and not isspace(<unsigned char>line[i + 1]):
+                    if i + 1 < n and not _isspace(line[i + 1]):
                         return -1
                     done = True
                 elif ch == 0:
@@ -309,7 +342,7 @@ cdef int split_inline_args(const char* line, size_t n, rbuf* out, int* argc) noe
                     rbuf_putc(out, c"'")
                     arglen += 1
                 elif ch == c"'":
-                    if i + 1 < n and not isspace(<unsigned char>line[i + 1]):
+                    if i + 1 < n and not _isspace(line[i + 1]):
                         return -1
                     done = True
                 elif ch == 0:
@@ -336,13 +369,13 @@ cdef int split_inline_args(const char* line, size_t n, rbuf* out, int* argc) noe
 
 cdef int _parse_inline(reqparser* p, const char* buf, size_t buflen, size_t* pos) noexcept nogil:
     cdef size_t start = pos[0]
-    cdef Py_ssize_t nl = _find_before_nul(buf, start, buflen, c'\n')
+    cdef Py_ssize_t nl = _find_line_end(p, buf, start, buflen, c'\n')
     cdef size_t lineend, linefeed = 1
     cdef int argc, i
     cdef size_t off, arglen
     if nl < 0:
         if buflen - start > PROTO_INLINE_MAX_SIZE:
-            return _set_error(p, b"Protocol error: too big inline request", b"too big inline request")
+            return _set_error(p, b"ERR Protocol error: too big inline request", b"too big inline request")
         return PARSE_NEED_MORE
     lineend = <size_t>nl
     if lineend != start and buf[lineend - 1] == c'\r':
@@ -350,9 +383,10 @@ cdef int _parse_inline(reqparser* p, const char* buf, size_t buflen, size_t* pos
         linefeed = 2
     p.inline_args.len = 0
     if split_inline_args(buf + start, lineend - start, &p.inline_args, &argc) < 0:
-        return _set_error(p, b"Protocol error: unbalanced quotes in request",
+        return _set_error(p, b"ERR Protocol error: unbalanced quotes in request",
                           b"unbalanced quotes in inline request")
     pos[0] = lineend + linefeed
+    p.scanned = 0
     _argv_reserve(p, argc if argc > 0 else 1)
     off = 0
     for i in range(argc):
@@ -371,20 +405,21 @@ cdef int _parse_multibulk(reqparser* p, const char* buf, size_t buflen, size_t* 
     cdef size_t start
     if p.multibulklen == 0:
         start = pos[0]
-        cr = _find_before_nul(buf, start, buflen, c'\r')
+        cr = _find_line_end(p, buf, start, buflen, c'\r')
         if cr < 0:
             if buflen - start > PROTO_INLINE_MAX_SIZE:
-                return _set_error(p, b"Protocol error: too big mbulk count string",
+                return _set_error(p, b"ERR Protocol error: too big mbulk count string",
                                   b"too big mbulk count string")
             return PARSE_NEED_MORE
         if <size_t>cr + 2 > buflen:      # the '\n' must be there too
             return PARSE_NEED_MORE
         if not string2ll(buf + start + 1, <size_t>cr - start - 1, &ll) or ll > INT_MAX:
-            return _set_error(p, b"Protocol error: invalid multibulk length", b"invalid mbulk count")
+            return _set_error(p, b"ERR Protocol error: invalid multibulk length", b"invalid mbulk count")
         if ll > 10 and p.unauthenticated:
-            return _set_error(p, b"Protocol error: unauthenticated multibulk length",
+            return _set_error(p, b"ERR Protocol error: unauthenticated multibulk length",
                               b"unauth mbulk count")
         pos[0] = <size_t>cr + 2
+        p.scanned = 0
         if ll <= 0:
             p.argc = 0
             return PARSE_OK
@@ -395,10 +430,10 @@ cdef int _parse_multibulk(reqparser* p, const char* buf, size_t buflen, size_t* 
     while p.multibulklen > 0:
         if p.bulklen == -1:
             start = pos[0]
-            cr = _find_before_nul(buf, start, buflen, c'\r')
+            cr = _find_line_end(p, buf, start, buflen, c'\r')
             if cr < 0:
                 if buflen - start > PROTO_INLINE_MAX_SIZE:
-                    return _set_error(p, b"Protocol error: too big bulk count string",
+                    return _set_error(p, b"ERR Protocol error: too big bulk count string",
                                       b"too big bulk count string")
                 return PARSE_NEED_MORE
             if <size_t>cr + 2 > buflen:
@@ -408,11 +443,12 @@ cdef int _parse_multibulk(reqparser* p, const char* buf, size_t buflen, size_t* 
                 return _set_error(p, NULL, b"expected $ but got something else")
             if (not string2ll(buf + start + 1, <size_t>cr - start - 1, &ll) or ll < 0 or
                     ll > p.proto_max_bulk_len):
-                return _set_error(p, b"Protocol error: invalid bulk length", b"invalid bulk length")
+                return _set_error(p, b"ERR Protocol error: invalid bulk length", b"invalid bulk length")
             if ll > 16384 and p.unauthenticated:
-                return _set_error(p, b"Protocol error: unauthenticated bulk length",
+                return _set_error(p, b"ERR Protocol error: unauthenticated bulk length",
                                   b"unauth bulk length")
             pos[0] = <size_t>cr + 2
+            p.scanned = 0
             p.bulklen = ll
         if buflen - pos[0] < <size_t>(p.bulklen + 2):
             return PARSE_NEED_MORE
@@ -448,7 +484,7 @@ cdef int resp_format_parse_error(reqparser* p, char* out, size_t outlen) noexcep
     """The error reply text for the last PARSE_ERROR (no '-' and no CRLF)."""
     if p.error != NULL:
         return snprintf(out, outlen, b"%s", p.error)
-    return snprintf(out, outlen, b"Protocol error: expected '$', got '%c'", p.error_char)
+    return snprintf(out, outlen, b"ERR Protocol error: expected '$', got '%c'", p.error_char)
 
 
 # ---- Python-level helpers (embedding, tests) ----------------------------------
@@ -464,7 +500,7 @@ cdef class ReplyReader:
     """Incremental RESP2/RESP3 reply parser producing Python values.
 
     feed(data) appends bytes; gets() returns the next complete reply, or
-    False when more bytes are needed. Error replies come back as ReplyError
+    False (or the sentinel given to it) when more bytes are needed. Error replies come back as ReplyError
     instances (not raised), so a caller can keep reading a pipeline.
     Simple strings become str, bulk strings bytes, integers int, nulls None,
     arrays/pushes list, maps dict, sets set (list when unhashable), doubles
@@ -486,12 +522,15 @@ cdef class ReplyReader:
     def has_data(self):
         return self.pos < len(self.buf)
 
-    def gets(self):
+    def gets(self, notenough=False):
+        """The next complete reply, or ``notenough`` (False by default) when
+        more bytes are needed. A RESP3 ``#f`` reply is also False: callers
+        that may see booleans pass their own sentinel."""
         cdef Py_ssize_t save = self.pos
         value = self._read()
         if value is _NOT_ENOUGH:
             self.pos = save
-            return False
+            return notenough
         return value
 
     cdef object _line(self):
@@ -600,8 +639,10 @@ def reply_end(data, Py_ssize_t pos=0):
             count = int(line)
             if t in b"%|":
                 count *= 2
-            if count > 0:
-                stack.append(count + (1 if t == ord("|") else 0))
+            if t == 124:            # '|': its pairs, then the reply it annotates
+                stack.append(count + 1)
+            elif count > 0:
+                stack.append(count)
         while stack and stack[len(stack) - 1] == 0:
             stack.pop()
     return pos
@@ -641,3 +682,172 @@ def split_inline(bytes line):
         off += 8 + n + 1
     rbuf_free(&out)
     return result
+
+
+cdef class RequestParser:
+    """The request parser driven from Python (tests and tools).
+
+    ``feed(data)`` appends bytes and returns the commands completed so far,
+    each a list of bytes (an empty list for ``*0``, ``*-1`` or an empty
+    inline line). Buffer handling is the one ``dispatch.process_input``
+    does: after each feed the consumed bytes are dropped, a partially parsed
+    command stays and its recorded offsets move with ``reqparser_shift``.
+    After a protocol error ``error`` holds the reply text (bytes, without
+    '-' and CRLF) and ``log_reason`` the short reason; nothing more is parsed.
+    """
+    cdef reqparser p
+    cdef rbuf buf
+    cdef size_t pos
+    cdef size_t cmd_start
+    cdef public object error
+    cdef public object log_reason
+
+    def __cinit__(self, long long proto_max_bulk_len=512 * 1024 * 1024,
+                  bint unauthenticated=False):
+        reqparser_init(&self.p)
+        self.p.proto_max_bulk_len = proto_max_bulk_len
+        self.p.unauthenticated = unauthenticated
+        self.buf.data = NULL
+        self.buf.len = 0
+        self.buf.cap = 0
+        self.pos = 0
+        self.cmd_start = 0
+        self.error = None
+        self.log_reason = None
+
+    def __dealloc__(self):
+        reqparser_free(&self.p)
+        rbuf_free(&self.buf)
+
+    def feed(self, const unsigned char[:] data):
+        cdef list out = []
+        cdef int st, i, n
+        cdef size_t drop
+        cdef const char* base
+        cdef char errbuf[256]
+        if self.error is not None:
+            return out
+        if data.shape[0]:
+            rbuf_append(&self.buf, <const char*>&data[0], data.shape[0])
+        while self.pos < self.buf.len:
+            if self.p.reqtype == REQ_NONE:
+                self.cmd_start = self.pos
+            st = resp_parse_request(&self.p, self.buf.data, self.buf.len, &self.pos)
+            if st == PARSE_NEED_MORE:
+                break
+            if st == PARSE_ERROR:
+                n = resp_format_parse_error(&self.p, errbuf, sizeof(errbuf))
+                self.error = errbuf[:n]
+                self.log_reason = (<bytes>self.p.log_reason).decode()
+                reqparser_reset(&self.p)
+                self.pos = self.buf.len
+                break
+            base = self.p.inline_args.data if self.p.args_inline else self.buf.data
+            out.append([base[self.p.argv_off[i]:self.p.argv_off[i] + self.p.argv_len[i]]
+                        for i in range(self.p.argc)])
+            reqparser_reset(&self.p)
+        drop = self.cmd_start if self.p.reqtype != REQ_NONE else self.pos
+        if drop > 0:
+            rbuf_consume(&self.buf, drop)
+            self.pos -= drop
+            reqparser_shift(&self.p, drop)
+            self.cmd_start = 0
+        return out
+
+    def buffered(self):
+        """Bytes held: the command in progress (and unparsed input)."""
+        return self.buf.len
+
+    def scanned(self):
+        """How far the current line's terminator search has got (tests)."""
+        return self.p.scanned
+
+    def state(self):
+        """(reqtype, multibulklen, bulklen, argc) of the command in progress."""
+        return (self.p.reqtype, self.p.multibulklen, self.p.bulklen, self.p.argc)
+
+
+cdef class Encoder:
+    """The reply encoder driven from Python (tests): each method appends one
+    RESP element to an internal buffer; ``take()`` returns and clears it.
+    ``proto`` (2 or 3) selects the protocol where the two differ."""
+    cdef rbuf b
+    cdef public int proto
+
+    def __cinit__(self, int proto=2):
+        self.b.data = NULL
+        self.b.len = 0
+        self.b.cap = 0
+        self.proto = proto
+
+    def __dealloc__(self):
+        rbuf_free(&self.b)
+
+    def take(self):
+        cdef bytes out = self.b.data[:self.b.len] if self.b.len else b""
+        self.b.len = 0
+        return out
+
+    def simple(self, bytes s):
+        resp_simple(&self.b, s, len(s))
+
+    def error(self, bytes s):
+        resp_error(&self.b, s, len(s))
+
+    def integer(self, long long v):
+        resp_int(&self.b, v)
+
+    def bulk(self, bytes s):
+        resp_bulk(&self.b, s, len(s))
+
+    def bulk_ll(self, long long v):
+        resp_bulk_ll(&self.b, v)
+
+    def null(self):
+        resp_null(&self.b, self.proto)
+
+    def null_array(self):
+        resp_null_array(&self.b, self.proto)
+
+    def array(self, long long n):
+        resp_array(&self.b, n)
+
+    def map(self, long long n):
+        resp_map(&self.b, n, self.proto)
+
+    def set(self, long long n):
+        resp_set(&self.b, n, self.proto)
+
+    def push(self, long long n):
+        resp_push(&self.b, n, self.proto)
+
+    def double(self, double d):
+        resp_double(&self.b, d, self.proto)
+
+    def boolean(self, bint v):
+        resp_bool(&self.b, v, self.proto)
+
+    def bignum(self, bytes s):
+        resp_bignum(&self.b, s, len(s), self.proto)
+
+    def verbatim(self, bytes s, bytes ext=b"txt"):
+        if len(ext) != 3:
+            raise ValueError("verbatim format must be 3 bytes")
+        resp_verbatim(&self.b, s, len(s), ext, self.proto)
+
+    def attribute(self, long long n):
+        resp_attribute(&self.b, n)
+
+    def header(self, bytes prefix, long long n):
+        if len(prefix) != 1:
+            raise ValueError("prefix must be one byte")
+        resp_header(&self.b, (<const char*>prefix)[0], n)
+
+    def insert(self, size_t at, bytes data):
+        """rbuf_insert (deferred aggregate lengths)."""
+        if at > self.b.len:
+            raise IndexError(at)
+        rbuf_insert(&self.b, at, data, len(data))
+
+    def __len__(self):
+        return self.b.len

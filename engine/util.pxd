@@ -9,16 +9,9 @@
 # parse_cursor: SCAN cursors, strtoul-style (sign, leading zeros, wrap).
 # stringmatch: KEYS/SCAN/CONFIG GET glob: * ? [abc] [^a-z] and \ escapes.
 
-# errno through C helpers: a Cython function that assigns to a cimported
-# `errno` silently gets a local variable of that name instead.
-cdef extern from *:
-    """
-    #include <errno.h>
-    static inline void pe_errno_clear(void) { errno = 0; }
-    static inline int pe_errno_get(void) { return errno; }
-    """
-    void errno_clear "pe_errno_clear"() noexcept nogil
-    int errno_get "pe_errno_get"() noexcept nogil
+cdef extern from "pe_util.h" nogil:
+    void pe_errno_clear()           # errno = 0 (see pe_util.h for why)
+    int pe_errno_get()
 
 cdef enum:
     LONG_STR_SIZE = 21          # chars of the longest long long, with sign

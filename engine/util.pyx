@@ -7,6 +7,7 @@ takes explicit lengths (binary safe) and never raises.
 """
 
 from libc.string cimport memcpy, strchr, memchr
+from engine._mem cimport mem_alloc, mem_free
 from libc.stdlib cimport strtold, strtod
 from libc.stdio cimport snprintf
 from libc.errno cimport ERANGE, EINVAL
@@ -15,9 +16,16 @@ from libc.math cimport isnan, isinf, HUGE_VAL, fpclassify, FP_ZERO
 cdef extern from "<math.h>" nogil:
     bint isinf_ld "isinf"(long double x)
 
-cdef extern from "<ctype.h>" nogil:
-    int tolower(int c)
-    int isspace(int c)
+# The C locale's isspace/tolower: Python sets LC_CTYPE from the environment
+# at start-up, and in some locales the <ctype.h> versions classify or fold
+# bytes >= 0x80 differently from Redis (which runs in the C locale).
+
+cdef inline bint isspace(int c) noexcept nogil:
+    return c == 32 or 9 <= c <= 13
+
+
+cdef inline int tolower(int c) noexcept nogil:
+    return c + 32 if 65 <= c <= 90 else c
 
 cdef extern from "<math.h>" nogil:
     long double HUGE_VALL
@@ -140,37 +148,51 @@ cdef bint string2ld(const char* s, size_t slen, long double* value) noexcept nog
     cdef char buf[MAX_LONG_DOUBLE_CHARS]
     cdef char* eptr
     cdef long double v
+    cdef int err
     if slen == 0 or slen >= MAX_LONG_DOUBLE_CHARS:
         return False
     memcpy(buf, s, slen)
     buf[slen] = 0
-    errno_clear()
+    pe_errno_clear()
     v = strtold(buf, &eptr)
-    if (isspace(buf[0]) or eptr[0] != 0 or <size_t>(eptr - buf) != slen or
-            (errno_get() == ERANGE and (v == HUGE_VALL or v == -HUGE_VALL or v == 0)) or
-            errno_get() == EINVAL or v != v):
+    err = pe_errno_get()
+    if (isspace(<unsigned char>buf[0]) or eptr[0] != 0 or <size_t>(eptr - buf) != slen or
+            (err == ERANGE and (v == HUGE_VALL or v == -HUGE_VALL or v == 0)) or
+            err == EINVAL or v != v):
         return False
     value[0] = v
     return True
 
 
 cdef bint string2d(const char* s, size_t slen, double* value) noexcept nogil:
-    """Parse a double over the whole string (strtod), rejecting NaN and overflow."""
-    cdef char buf[MAX_LONG_DOUBLE_CHARS]
+    """Parse a double over the whole string (strtod), rejecting NaN and overflow.
+
+    Like Redis's getDoubleFromObject there is no length limit (a score may
+    have any number of leading zeros); long inputs are copied to the heap.
+    """
+    cdef char stackbuf[MAX_LONG_DOUBLE_CHARS]
+    cdef char* buf = stackbuf
     cdef char* eptr
     cdef double v
-    if slen == 0 or slen >= MAX_LONG_DOUBLE_CHARS:
+    cdef bint ok
+    cdef int err
+    if slen == 0:
         return False
+    if slen >= MAX_LONG_DOUBLE_CHARS:
+        buf = <char*>mem_alloc(slen + 1)
     memcpy(buf, s, slen)
     buf[slen] = 0
-    errno_clear()
+    pe_errno_clear()
     v = strtod(buf, &eptr)
-    if (isspace(buf[0]) or <size_t>(eptr - buf) != slen or
-            (errno_get() == ERANGE and (v == HUGE_VAL or v == -HUGE_VAL or fpclassify(v) == FP_ZERO)) or
-            isnan(v)):
-        return False
-    value[0] = v
-    return True
+    err = pe_errno_get()
+    ok = not (isspace(<unsigned char>buf[0]) or <size_t>(eptr - buf) != slen or
+              (err == ERANGE and (v == HUGE_VAL or v == -HUGE_VAL or fpclassify(v) == FP_ZERO)) or
+              isnan(v))
+    if buf != stackbuf:
+        mem_free(buf)
+    if ok:
+        value[0] = v
+    return ok
 
 
 cdef int ull2string(char* buf, unsigned long long v) noexcept nogil:
@@ -413,13 +435,73 @@ def py_stringmatch(bytes pattern, bytes string, bint nocase=False):
 
 
 def py_ld2string_human(value):
+    """ld2string_human of a number given as bytes/str (parsed with string2ld,
+    so no precision is lost on the way) or as a Python number."""
     cdef char buf[MAX_LONG_DOUBLE_CHARS]
     cdef long double v
-    cdef bytes s = str(value).encode()
+    cdef bytes s
+    if isinstance(value, bytes):
+        s = value
+    elif isinstance(value, str):
+        s = value.encode()
+    else:
+        s = repr(value).encode()
     if not string2ld(s, len(s), &v):
         raise ValueError(value)
     cdef int n = ld2string_human(buf, sizeof(buf), v)
     return buf[:n]
+
+
+def py_double_to_human(double value):
+    """ld2string_human of a double (widened to long double exactly)."""
+    cdef char buf[MAX_LONG_DOUBLE_CHARS]
+    cdef int n = ld2string_human(buf, sizeof(buf), <long double>value)
+    return buf[:n]
+
+
+def py_string2ull(bytes s):
+    cdef unsigned long long v
+    if string2ull(s, len(s), &v):
+        return v
+    return None
+
+
+def py_string2d(bytes s):
+    cdef double v
+    if string2d(s, len(s), &v):
+        return v
+    return None
+
+
+def py_string2ld(bytes s):
+    """string2ld: None if rejected, else the value rounded to a double."""
+    cdef long double v
+    if string2ld(s, len(s), &v):
+        return <double>v
+    return None
+
+
+def py_ll2string(long long v):
+    cdef char buf[LONG_STR_SIZE + 1]
+    cdef int n = ll2string(buf, v)
+    return buf[:n]
+
+
+def py_ull2string(unsigned long long v):
+    cdef char buf[LONG_STR_SIZE + 1]
+    cdef int n = ull2string(buf, v)
+    return buf[:n]
+
+
+def py_lower(bytes s):
+    cdef bytearray out = bytearray(len(s))
+    if len(s):
+        lower_into(out, s, len(s))
+    return bytes(out)
+
+
+def py_eq_nocase(bytes a, bytes word):
+    return bool(eq_nocase(a, len(a), word))
 
 
 def py_d2string(double value):

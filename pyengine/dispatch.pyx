@@ -17,8 +17,8 @@ from libc.string cimport memcpy, memset
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_CheckExact
 
 from engine.dict cimport pe_entry, dict_find, dict_t
-from engine.resp cimport (reqparser_reset, resp_parse_request, resp_format_parse_error,
-                          rbuf_consume, rbuf_append, PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR, REQ_NONE)
+from engine.resp cimport (reqparser_reset, reqparser_shift, resp_parse_request,
+                          resp_format_parse_error, rbuf_consume, rbuf_append, PARSE_OK, PARSE_NEED_MORE, PARSE_ERROR, REQ_NONE)
 from engine.util cimport lower_into
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_error_len,
@@ -343,7 +343,6 @@ cdef int process_input(Client c) except -1:
     cdef char errbuf[256]
     cdef int n
     cdef size_t drop
-    cdef int i
     while c.qb_pos < c.querybuf.len:
         if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED):
             break
@@ -379,9 +378,7 @@ cdef int process_input(Client c) except -1:
     if drop > 0:
         rbuf_consume(&c.querybuf, drop)
         c.qb_pos -= drop
-        if c.parser.reqtype != REQ_NONE and not c.parser.args_inline:
-            for i in range(c.parser.argc):
-                c.parser.argv_off[i] -= drop
+        reqparser_shift(&c.parser, drop)
         c.cmd_start = 0
     return 0
 

@@ -135,6 +135,7 @@ class Frontend:
         makes CONFIG SET restore the old values, which reopens the old
         listeners."""
         from pyengine.config import ConfigError
+        self.loop.config_changed(name, value)
         if name == "maxclients" and self.owns_process:
             allowed = adjust_open_files_limit(value, self.instance.log)
             if allowed != value:

@@ -27,9 +27,17 @@ next cron tick.
 
 Like Redis, a client whose replies pile up unread is not paused (clients
 such as redis-py write a whole pipeline before reading); limits are
-enforced by closing it: ``client-query-buffer-limit`` on input,
+enforced by closing it: ``client-query-buffer-limit`` on input (counted on
+the bytes not yet parsed into arguments, as Redis counts its query buffer),
 ``client-output-buffer-limit`` (normal class) on output. A protocol error
 gets its error reply, then the connection is closed once it is written.
+
+Buffers: while a big argument arrives the read size follows its declared
+length, but the query buffer only grows with bytes that really arrive (at
+most doubling per read), so ``$500000000`` alone allocates nothing. An
+empty query buffer above 64 KB is freed; a reply buffer that is partly
+written drops its written head once that is most of it, so a slow reader
+holds its backlog, not the history of its replies.
 
 Nothing here creates a Python object per request: reads, parsing,
 dispatch of C commands and writes stay in C. Python runs for accepts,
@@ -43,8 +51,9 @@ from libc.string cimport memset, strlen, memcpy
 from posix.unistd cimport read, write, close
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.ref cimport PyObject
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
-from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append
+from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append, rbuf_consume
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
@@ -53,7 +62,6 @@ from pyengine.dispatch cimport process_input
 
 import os
 import socket
-import time
 
 cdef extern from "<sys/epoll.h>" nogil:
     cdef enum:
@@ -96,6 +104,10 @@ DEF READ_CHUNK = 16384
 DEF MAX_EVENTS = 1024
 DEF BIG_ARG = 32768
 DEF REPLY_KEEP = 16384
+DEF REPLY_STATIC = 16384       # Redis's PROTO_REPLY_CHUNK_BYTES buffer, not counted by the limit
+DEF REPLY_COMPACT = 65536        # written bytes worth a memmove to drop
+DEF QUERY_KEEP = 65536           # an empty query buffer bigger than this is freed
+DEF MAX_LISTENERS = 64
 
 cdef bytes MAXCLIENTS_ERR = b"-ERR max number of clients reached\r\n"
 cdef bytes PROTECTED_ERR = (
@@ -123,9 +135,16 @@ cdef class EventLoop:
     cdef double next_timeout_check
     cdef double last_accept_error
     cdef list listeners           # Python socket objects
-    cdef set listen_fds
+    cdef int listen_fds[MAX_LISTENERS]
+    cdef int nlisten
     cdef list conns               # fd -> Client or None
     cdef list pending             # clients with reply bytes to write
+    cdef list pending_spare       # the other pending list (swapped each turn)
+    # client-output-buffer-limit for the normal class, mirrored from the
+    # config (config_changed) so the check after each read stays in C
+    cdef long long obuf_hard
+    cdef long long obuf_soft
+    cdef long long obuf_soft_secs
     cdef list to_close
     cdef public bint stopping
     cdef long long next_cron_us
@@ -155,14 +174,24 @@ cdef class EventLoop:
         self.next_timeout_check = 0
         self.last_accept_error = 0
         self.listeners = []
-        self.listen_fds = set()
+        self.nlisten = 0
         self.conns = []
         self.pending = []
+        self.pending_spare = []
         self.to_close = []
         self.stopping = False
         self.lock = None
         self.ops_idx = 0
         memset(self.ops_samples, 0, sizeof(self.ops_samples))
+        self.config_changed("client-output-buffer-limit",
+                            instance.config["client-output-buffer-limit"])
+
+    def config_changed(self, name, value):
+        """Mirror the configuration the loop checks per read into C fields."""
+        if name == "client-output-buffer-limit":
+            for cls, limits in value:
+                if cls == "normal":
+                    self.obuf_hard, self.obuf_soft, self.obuf_soft_secs = limits
 
     def __dealloc__(self):
         if self.epfd >= 0:
@@ -185,19 +214,36 @@ cdef class EventLoop:
     def add_listener(self, sock):
         """Serve connections accepted on ``sock`` (a bound, listening socket)."""
         cdef epoll_event ev
+        if self.nlisten >= MAX_LISTENERS:
+            raise ValueError("too many listening sockets")
         sock.setblocking(False)
         ev.events = EPOLLIN
         ev.data.fd = sock.fileno()
         if epoll_ctl(self.epfd, EPOLL_CTL_ADD, sock.fileno(), &ev) < 0:
             raise OSError(errno, os.strerror(errno))
         self.listeners.append(sock)
-        self.listen_fds.add(sock.fileno())
+        self.listen_fds[self.nlisten] = sock.fileno()
+        self.nlisten += 1
+
+    cdef inline bint _is_listener(self, int fd) noexcept:
+        cdef int i
+        for i in range(self.nlisten):
+            if self.listen_fds[i] == fd:
+                return True
+        return False
 
     def remove_listener(self, sock):
         """Stop serving and close one listening socket."""
+        cdef int i, j, fd
         if sock in self.listeners:
-            epoll_ctl(self.epfd, EPOLL_CTL_DEL, sock.fileno(), NULL)
-            self.listen_fds.discard(sock.fileno())
+            fd = sock.fileno()
+            epoll_ctl(self.epfd, EPOLL_CTL_DEL, fd, NULL)
+            j = 0
+            for i in range(self.nlisten):
+                if self.listen_fds[i] != fd:
+                    self.listen_fds[j] = self.listen_fds[i]
+                    j += 1
+            self.nlisten = j
             self.listeners.remove(sock)
         sock.close()
 
@@ -206,7 +252,7 @@ cdef class EventLoop:
             epoll_ctl(self.epfd, EPOLL_CTL_DEL, sock.fileno(), NULL)
             sock.close()
         self.listeners = []
-        self.listen_fds = set()
+        self.nlisten = 0
 
     def listener_addresses(self):
         return [s.getsockname() for s in self.listeners]
@@ -280,7 +326,7 @@ cdef class EventLoop:
         """accept() failed for another reason than "no more pending" (EMFILE
         most likely): logged at most once a second, the connection stays
         queued until a descriptor frees up."""
-        now = time.monotonic()
+        now = monotonic_us() * 1e-6
         if now - self.last_accept_error >= 1.0:
             self.last_accept_error = now
             self.instance.log("warning", "Accepting client connection: %s" % os.strerror(err))
@@ -311,13 +357,18 @@ cdef class EventLoop:
     cdef void _read(self, Client c):
         cdef ssize_t n
         cdef size_t want = READ_CHUNK
+        cdef size_t have, need
         cdef Server srv = self.srv
-        # A big argument being read: ask for what it still needs at once.
+        # A big argument being read: ask for what it still needs at once, but
+        # let the buffer grow only with the bytes that really arrive (at most
+        # doubling per read): a declared length alone allocates nothing.
         if c.parser.multibulklen and c.parser.bulklen >= BIG_ARG:
-            if <size_t>(c.parser.bulklen + 2) > c.querybuf.len - c.qb_pos:
-                want = <size_t>(c.parser.bulklen + 2) - (c.querybuf.len - c.qb_pos)
-                if want < READ_CHUNK:
-                    want = READ_CHUNK
+            have = c.querybuf.len - c.qb_pos
+            need = <size_t>(c.parser.bulklen + 2)
+            if need > have:
+                want = need - have
+                if want > c.querybuf.len and want > READ_CHUNK:
+                    want = c.querybuf.len if c.querybuf.len > READ_CHUNK else READ_CHUNK
         rbuf_reserve(&c.querybuf, want)
         n = read(c.fd, c.querybuf.data + c.querybuf.len, want)
         if n == 0:
@@ -333,17 +384,26 @@ cdef class EventLoop:
             self._close(c)
             return
         c.querybuf.len += n
+        if <long long>c.querybuf.len > c.qbuf_peak:
+            c.qbuf_peak = c.querybuf.len
         srv.stat_net_input_bytes += n
         srv.stat_total_reads_processed += 1
-        c.last_interaction = ustime() / 1e6
-        if c.querybuf.len > <size_t>srv.client_max_querybuf_len:
-            self.instance.log("warning", "Closing client that reached max query buffer length: "
-                              "id=%d addr=%s (qbuf initial bytes: %r)" % (
-                                  c.id, c.addr, c.querybuf_prefix(64)))
-            srv.stat_client_qbuf_limit_disconnections += 1
-            self._close(c)
+        c.last_interaction = ustime() * 1e-6
+        # Like Redis, the limit applies to the bytes not parsed into arguments
+        # yet (Redis has copied parsed arguments out of its query buffer).
+        if c.querybuf.len - c.qb_pos > <size_t>srv.client_max_querybuf_len:
+            self._querybuf_limit_close(c)
             return
         self._process(c)
+        if c.querybuf.len == 0 and c.fd >= 0:
+            rbuf_shrink(&c.querybuf, QUERY_KEEP)
+
+    cdef void _querybuf_limit_close(self, Client c):
+        self.instance.log("warning", "Closing client that reached max query buffer length: "
+                          "id=%d addr=%s (qbuf initial bytes: %r)" % (
+                              c.id, c.addr, c.querybuf_prefix(64)))
+        self.srv.stat_client_qbuf_limit_disconnections += 1
+        self._close(c)
 
     cdef void _process(self, Client c):
         try:
@@ -366,17 +426,18 @@ cdef class EventLoop:
 
     cdef void _check_output_limit(self, Client c):
         """client-output-buffer-limit for normal clients (hard limit, and
-        soft limit held for its seconds)."""
-        limits = self.instance.config["client-output-buffer-limit"]
-        hard, soft, secs = limits[0][1]
-        cdef size_t used = c.reply.len - c.sent
-        if hard and used >= <size_t>hard:
+        soft limit held for its seconds). Like Redis, the first 16 KB of
+        pending reply (Redis's static per-client buffer) do not count."""
+        cdef size_t pending = c.reply.len - c.sent
+        cdef size_t used = pending - REPLY_STATIC if pending > REPLY_STATIC else 0
+        cdef double now
+        if self.obuf_hard and used >= <size_t>self.obuf_hard:
             self._output_limit_close(c)
-        elif soft and used >= <size_t>soft:
-            now = time.monotonic()
+        elif self.obuf_soft and used >= <size_t>self.obuf_soft:
+            now = monotonic_us() * 1e-6
             if c.soft_limit_since == 0:
                 c.soft_limit_since = now
-            elif now - c.soft_limit_since >= secs:
+            elif now - c.soft_limit_since >= self.obuf_soft_secs:
                 self._output_limit_close(c)
         else:
             c.soft_limit_since = 0
@@ -418,29 +479,65 @@ cdef class EventLoop:
             if c.flags & CLIENT_PENDING_WRITE:
                 c.flags &= ~CLIENT_PENDING_WRITE
             if c.wants_writable:
-                ev.events = EPOLLIN
-                ev.data.fd = c.fd
-                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
                 c.wants_writable = False
+                self._update_events(c)
             if c.flags & CLIENT_CLOSE_AFTER_REPLY:
                 self._close(c)
                 return False
         else:
+            # Partly written: drop the written head once it is most of the
+            # buffer, so a client that never drains completely (a slow reader
+            # fed by a steady pipeline) holds its backlog, not its history.
+            if c.sent >= REPLY_COMPACT and c.sent * 2 >= c.reply.len:
+                if c.reply.len > c.reply_bytes_peak:
+                    c.reply_bytes_peak = c.reply.len
+                rbuf_consume(&c.reply, c.sent)
+                c.sent = 0
             if not c.wants_writable:
-                ev.events = EPOLLIN | EPOLLOUT
-                ev.data.fd = c.fd
-                epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
                 c.wants_writable = True
+                self._update_events(c)
         return True
+
+    cdef void _update_events(self, Client c) noexcept:
+        """Set the epoll interest of c: always readable, writable while
+        replies wait for socket space."""
+        cdef epoll_event ev
+        ev.events = EPOLLIN | EPOLLOUT if c.wants_writable else EPOLLIN
+        ev.data.fd = c.fd
+        epoll_ctl(self.epfd, EPOLL_CTL_MOD, c.fd, &ev)
+
+    cdef void _discard_input(self, Client c):
+        """Read and drop what a closing client sends while its last replies
+        are written. Its input must still be drained: level-triggered
+        EPOLLIN would otherwise wake the loop every turn, and closing a
+        socket with unread input makes the kernel send a reset that throws
+        away the replies not yet delivered (Redis keeps reading too)."""
+        cdef char buf[READ_CHUNK]
+        cdef ssize_t n
+        cdef int i
+        for i in range(4):
+            n = read(c.fd, buf, READ_CHUNK)
+            if n > 0:
+                self.srv.stat_net_input_bytes += n
+                if n < READ_CHUNK:
+                    return
+                continue
+            if n == 0 or not (errno == EAGAIN or errno == EWOULDBLOCK or errno == EINTR):
+                self._close(c)
+            return
 
     cdef void _flush_pending(self):
         cdef list pending = self.pending
         cdef Client c
-        self.pending = []
+        if not pending:
+            return
+        self.pending = self.pending_spare
         for c in pending:
             c.flags &= ~CLIENT_PENDING_WRITE
             if c.fd >= 0 and not (c.flags & CLIENT_CLOSE_ASAP):
                 self._write(c)
+        del pending[:]
+        self.pending_spare = pending
 
     def has_pending_write(self, Client c):
         return c.reply.len > c.sent
@@ -474,7 +571,7 @@ cdef class EventLoop:
         timeout = self.instance.config["timeout"]
         if not timeout:
             return
-        now = time.time()
+        now = ustime() * 1e-6
         if now < self.next_timeout_check:
             return
         self.next_timeout_check = now + 1.0
@@ -508,6 +605,8 @@ cdef class EventLoop:
         cdef unsigned int ev
         cdef long long now
         cdef Client c
+        cdef PyObject* item
+        cdef list conns
         cdef long long period
         self.next_cron_us = monotonic_us()
         while not self.stopping:
@@ -535,20 +634,22 @@ cdef class EventLoop:
             if self.lock is not None:
                 self.lock.acquire()
             try:
+                conns = self.conns
                 for i in range(n):
                     fd = events[i].data.fd
                     ev = events[i].events
                     if fd == self.wake_fd:
                         self._drain_wakeup()
                         continue
-                    if fd in self.listen_fds:
+                    if self._is_listener(fd):
                         self._accept(fd)
                         continue
-                    if fd >= len(self.conns):
+                    if fd >= PyList_GET_SIZE(conns):
                         continue
-                    c = <Client>self.conns[fd] if self.conns[fd] is not None else None
-                    if c is None:
+                    item = PyList_GET_ITEM(conns, fd)
+                    if item == <PyObject*>None:
                         continue
+                    c = <Client>item
                     if ev & EPOLLOUT:
                         if not self._write(c):
                             continue
@@ -557,6 +658,8 @@ cdef class EventLoop:
                             self._read(c)
                         elif c.fd >= 0 and ev & (EPOLLERR | EPOLLHUP):
                             self._close(c)
+                        elif c.fd >= 0:
+                            self._discard_input(c)
                 now = monotonic_us()
                 if now >= self.next_cron_us:
                     period = 1000000 // self.srv.hz
