@@ -22,6 +22,7 @@ cdef void rbuf_free(rbuf* b) noexcept nogil
 cdef void rbuf_consume(rbuf* b, size_t n) noexcept nogil
 cdef void rbuf_insert(rbuf* b, size_t at, const char* p, size_t n) noexcept nogil
 cdef void rbuf_shrink(rbuf* b, size_t keep_cap) noexcept nogil
+cdef void rbuf_fit(rbuf* b) noexcept nogil
 
 cdef inline void rbuf_reserve(rbuf* b, size_t extra) noexcept nogil:
     if b.len + extra > b.cap:

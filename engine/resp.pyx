@@ -87,6 +87,17 @@ cdef void rbuf_insert(rbuf* b, size_t at, const char* p, size_t n) noexcept nogi
     b.len += n
 
 
+cdef void rbuf_fit(rbuf* b) noexcept nogil:
+    """Give back unused capacity: exactly ``len`` bytes remain (none if empty)."""
+    if b.len == 0:
+        mem_free(b.data)
+        b.data = NULL
+        b.cap = 0
+    elif b.cap > b.len:
+        b.data = <char*>mem_realloc(b.data, b.len)
+        b.cap = b.len
+
+
 cdef void rbuf_shrink(rbuf* b, size_t keep_cap) noexcept nogil:
     """Give memory back when a buffer is empty and larger than keep_cap."""
     if b.len == 0 and b.cap > keep_cap:

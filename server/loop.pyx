@@ -53,7 +53,7 @@ from cpython.exc cimport PyErr_CheckSignals
 from cpython.ref cimport PyObject
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 
-from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_append, rbuf_consume
+from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_fit, rbuf_append, rbuf_consume
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
@@ -561,26 +561,30 @@ cdef class EventLoop:
 
     cdef void _cron(self):
         self.instance.cron()
-        self._client_timeouts()
+        self._clients_cron()
         self._sample_ops()
 
-    cdef void _client_timeouts(self):
-        """Close clients idle for more than ``timeout`` seconds (checked once
-        a second; blocked and pub/sub clients are exempt, as in Redis)."""
+    cdef void _clients_cron(self):
+        """Once a second (Redis's clientsCron): close clients idle for more
+        than ``timeout`` seconds (blocked and pub/sub clients are exempt), and
+        give back the query buffer space of clients idle for over 2 seconds
+        when more than 4 KB of it is unused."""
         cdef Client c
-        timeout = self.instance.config["timeout"]
-        if not timeout:
-            return
-        now = ustime() * 1e-6
+        cdef double now = ustime() * 1e-6
         if now < self.next_timeout_check:
             return
         self.next_timeout_check = now + 1.0
+        timeout = self.instance.config["timeout"]
         for c in list(self.conns):
-            if c is None or c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB):
+            if c is None:
                 continue
-            if now - c.last_interaction > timeout:
+            if (timeout and not (c.flags & (CLIENT_BLOCKED | CLIENT_PUBSUB)) and
+                    now - c.last_interaction > timeout):
                 self.instance.log("verbose", "Closing idle client")
                 self._close(c)
+                continue
+            if now - c.last_interaction > 2 and c.querybuf.cap - c.querybuf.len > 4096:
+                rbuf_fit(&c.querybuf)
 
     cdef void _sample_ops(self):
         cdef long long now = monotonic_us()

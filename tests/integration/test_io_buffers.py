@@ -114,3 +114,24 @@ def test_closing_client_with_unread_input_does_not_spin(pyengine_server):
     finally:
         c.close()
     assert RawConnection(pyengine_server.port).call("DEL", "spin") == b":1\r\n"
+
+
+def test_idle_client_query_buffer_is_released(pyengine_server):
+    """Like Redis's clientsCron, the query buffer of a client idle for more
+    than 2 seconds is given back (CLIENT LIST shows qbuf=0 qbuf-free=0)."""
+    import time
+    admin = RawConnection(pyengine_server.port)
+    c = RawConnection(pyengine_server.port)
+    try:
+        cid = int(c.call("CLIENT", "ID")[1:-2])
+        assert client_field(admin, cid, "qbuf") + client_field(admin, cid, "qbuf-free") >= 16 * KB
+        deadline = time.time() + 6
+        while time.time() < deadline:
+            if client_field(admin, cid, "qbuf") + client_field(admin, cid, "qbuf-free") == 0:
+                break
+            time.sleep(0.2)
+        assert client_field(admin, cid, "qbuf") + client_field(admin, cid, "qbuf-free") == 0
+        assert c.call("PING") == b"+PONG\r\n"        # the client still works
+    finally:
+        c.close()
+        admin.close()
