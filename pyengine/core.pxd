@@ -60,6 +60,7 @@ cdef enum:
     CLIENT_NO_TOUCH = 1 << 14
     CLIENT_DIRTY_EXEC = 1 << 15
     CLIENT_IN_PAUSE = 1 << 16
+    CLIENT_DIRTY_CAS = 1 << 17           # a WATCHed key was modified
 
 ctypedef struct Db:
     dict_t* keys                 # key -> robj*
@@ -95,6 +96,7 @@ cdef class Command:
     cdef public long long failed_calls
     cdef public int first_key, last_key, key_step
     cdef public object latency        # latency histogram (Python object, lazy)
+    cdef public bint runs_in_multi    # EXEC DISCARD MULTI WATCH QUIT RESET: never queued
 
 
 cdef class Server:
@@ -152,6 +154,8 @@ cdef class Server:
     cdef public int client_pause_type        # 0 none, 1 write, 2 all
     cdef public object paused_clients        # list of Client waiting for the pause end
     cdef public long long lastsave
+    cdef public long long watched_count      # entries in `watched` (C fast path: 0 = nobody watches)
+    cdef public dict watched                 # (dbid, key) -> [WatchedKey]
     cdef public int enable_debug_cmd         # 0 no, 1 yes, 2 local
     cdef public long long maxclients
     cdef public object current_client
@@ -185,6 +189,8 @@ cdef class Client:
     cdef public Command cmd              # command being executed
     cdef public Command lastcmd
     cdef public object user
+    cdef public list mstate              # queued (Command, argv) while in MULTI
+    cdef public list watched_keys        # pyengine.multi.WatchedKey entries
     cdef public object conn              # server-side connection object, or None
     cdef public long long paused_since
     cdef public object lib_name

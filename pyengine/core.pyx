@@ -66,6 +66,8 @@ CLIENT_REPLY_SKIP_NEXT_FLAG = CLIENT_REPLY_SKIP_NEXT
 CLIENT_NO_EVICT_FLAG = CLIENT_NO_EVICT
 CLIENT_EMBEDDED_FLAG = CLIENT_EMBEDDED
 CLIENT_UNIX_SOCKET_FLAG = CLIENT_UNIX_SOCKET
+CLIENT_DIRTY_CAS_FLAG = CLIENT_DIRTY_CAS
+CLIENT_DIRTY_EXEC_FLAG = CLIENT_DIRTY_EXEC
 
 
 # ---- time -------------------------------------------------------------------
@@ -170,6 +172,7 @@ cdef class Server:
         self.mstime = mstime()
         self.ustime = ustime()
         self.paused_clients = []
+        self.watched = {}
         self.lastsave = mstime() // 1000
         self.log = None
 
@@ -234,6 +237,8 @@ cdef class Client:
         self.laddr = ""
         self.authenticated = srv.requirepass is None
         self.user = "default"
+        self.mstate = []
+        self.watched_keys = []
 
     def __dealloc__(self):
         rbuf_free(&self.querybuf)

@@ -28,6 +28,7 @@ minutes plus an 8-bit logarithmic counter (OBJECT FREQ), as in Redis.
 from libc.string cimport memcpy
 from libc.stdlib cimport rand, RAND_MAX
 
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from engine.dict cimport (dict_t, pe_entry, dict_find, dict_add_or_find, dict_unlink,
                           dict_free_entry, dict_delete, dict_size, dict_empty, dict_scan,
                           dict_buckets, dict_shrink, dict_rehash_ms, dict_is_rehashing)
@@ -144,6 +145,45 @@ cdef bint expire_if_needed(Server srv, Db* db, const char* key, size_t klen) noe
     return True
 
 
+# ---- WATCH support -----------------------------------------------------------------
+
+cdef void signal_modified_key(Server srv, Db* db, const char* key, size_t klen) noexcept:
+    """A key's value or TTL changed (Redis's signalModifiedKey). Costs one
+    integer test unless some client WATCHes keys."""
+    if srv.watched_count == 0:
+        return
+    try:
+        from pyengine.multi import touch_watched_key
+        touch_watched_key(srv, db.id, PyBytes_FromStringAndSize(key, klen))
+    except BaseException:
+        pass
+
+
+cdef void signal_flushed_db(Server srv, int dbid) noexcept:
+    """Before FLUSHDB (dbid) / FLUSHALL (-1) empties data: touch the watched
+    keys that exist."""
+    cdef int i
+    if srv.watched_count == 0:
+        return
+    try:
+        from pyengine.multi import touch_all_watched_keys_in_db
+        for i in range(srv.dbnum):
+            if dbid == -1 or i == dbid:
+                touch_all_watched_keys_in_db(srv, i)
+    except BaseException:
+        pass
+
+
+def py_exists_raw(Server srv, int dbid, bytes key):
+    """Whether the key is in the table (logically expired or not)."""
+    return dict_find(srv.dbs[dbid].keys, key, len(key)) != NULL
+
+
+def py_key_is_expired(Server srv, int dbid, bytes key):
+    srv.mstime = mstime()
+    return key_is_expired(srv, &srv.dbs[dbid], key, len(key))
+
+
 # ---- lookups ----------------------------------------------------------------------
 
 cdef robj* lookup_key(Server srv, Db* db, const char* key, size_t klen, int flags) noexcept:
@@ -192,6 +232,7 @@ cdef void db_add(Server srv, Db* db, const char* key, size_t klen, robj* val) no
         obj_free(<robj*>e.v.ptr)
     init_object_lru(srv, val)
     e.v.ptr = <void*>val
+    signal_modified_key(srv, db, key, klen)
 
 
 cdef void db_add_moved(Db* db, const char* key, size_t klen, robj* val) noexcept:
@@ -236,6 +277,7 @@ cdef void db_replace_value(Server srv, Db* db, const char* key, size_t klen, rob
         init_object_lru(srv, val)
     e.v.ptr = <void*>val
     obj_free(old)
+    signal_modified_key(srv, db, key, klen)
 
 
 cdef void set_key(Server srv, Db* db, const char* key, size_t klen, robj* val, bint keepttl) noexcept:
@@ -261,6 +303,7 @@ cdef void set_key(Server srv, Db* db, const char* key, size_t klen, robj* val, b
     else:
         init_object_lru(srv, val)
         e.v.ptr = <void*>val
+    signal_modified_key(srv, db, key, klen)
 
 
 cdef bint db_delete(Server srv, Db* db, const char* key, size_t klen) noexcept:
@@ -271,6 +314,7 @@ cdef bint db_delete(Server srv, Db* db, const char* key, size_t klen) noexcept:
     if dict_size(db.expires):
         dict_delete(db.expires, key, klen)
     dict_free_entry(db.keys, e)
+    signal_modified_key(srv, db, key, klen)
     return True
 
 
@@ -279,6 +323,7 @@ cdef long long empty_db(Server srv, int dbid) noexcept:
     number of keys removed."""
     cdef long long removed = 0
     cdef int i
+    signal_flushed_db(srv, dbid)
     for i in range(srv.dbnum):
         if dbid != -1 and i != dbid:
             continue

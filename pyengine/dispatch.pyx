@@ -24,7 +24,7 @@ from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_error_len,
                             add_error_obj, monotonic_us, ustime,
                             CMD_PROTECTED, CMD_NO_AUTH, CMD_DENYOOM, CMD_MAY_REPLICATE,
-                            CMD_WRITE, CMD_SKIP_SLOWLOG, CMD_FAST,
+                            CMD_WRITE, CMD_SKIP_SLOWLOG, CMD_FAST, CMD_NO_MULTI,
                             CLIENT_CLOSE_AFTER_REPLY, CLIENT_PROTOCOL_ERROR, CLIENT_CLOSE_ASAP,
                             CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
@@ -33,6 +33,8 @@ from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
 
 import sys
 import traceback
+
+from pyengine import multi as _multi
 
 cdef enum:
     MAX_CMD_NAME = 64
@@ -110,10 +112,15 @@ cdef void _reply_unknown(Client c):
 
 
 cdef void _reject(Client c, Command cmd, const char* msg, size_t n):
+    """rejectCommand: count it, mark an open transaction dirty, reply the
+    error - or, when EXEC itself is rejected, abort the transaction."""
     if c.flags & CLIENT_MULTI:
         c.flags |= CLIENT_DIRTY_EXEC
     if cmd is not None:
         cmd.rejected_calls += 1
+        if cmd.fullname == "exec":
+            _multi.exec_abort(c, msg[:n])
+            return
     add_error_len(c, msg, n)
 
 
@@ -143,12 +150,15 @@ cdef int process_command(Client c) except -1:
 
 
 cdef int _process_command(Client c) except -1:
+    """Redis's processCommand: the checks in Redis's order, then either queue
+    the command (inside MULTI) or call it."""
     cdef Server srv = c.srv
     cdef Command cmd = lookup_command(srv, c.argv, c.argvlen, c.argc)
     cdef bytes msg
+    cdef bint in_multi = (c.flags & CLIENT_MULTI) != 0
     c.cmd = cmd
     if cmd is None:
-        if c.flags & CLIENT_MULTI:
+        if in_multi:
             c.flags |= CLIENT_DIRTY_EXEC
         _reply_unknown(c)
         return 0
@@ -167,7 +177,11 @@ cdef int _process_command(Client c) except -1:
     if not c.authenticated and not (cmd.flags & CMD_NO_AUTH):
         _reject(c, cmd, MSG_NOAUTH, len(MSG_NOAUTH))
         return 0
-    if srv.maxmemory and (cmd.flags & CMD_DENYOOM):
+    if in_multi and (cmd.flags & CMD_NO_MULTI):
+        msg = b"ERR Command not allowed inside a transaction"
+        _reject(c, cmd, msg, len(msg))
+        return 0
+    if srv.maxmemory and ((cmd.flags & CMD_DENYOOM) or (in_multi and not cmd.runs_in_multi)):
         if not srv.instance.free_memory_if_needed():
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
@@ -175,6 +189,9 @@ cdef int _process_command(Client c) except -1:
         if srv.client_pause_type == 2 or (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)):
             if srv.instance.pause_client(c):
                 return 0
+    if in_multi and not cmd.runs_in_multi:
+        _multi.queue_command(c, cmd)
+        return 0
     return call(c, cmd)
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 
 from engine import dict as _edict
-from pyengine import core, table, procs
+from pyengine import core, multi, table, procs
 from pyengine.config import Config
 from pyengine.db import run_cron, run_fast_expire_cycle
 from pyengine.evict import free_memory_if_needed, policy_flags
@@ -125,7 +125,8 @@ class Instance:
         self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
         self.stat_peak_memory = 0
         self.cron_loops = 0
-        self.client_reset_hooks = []    # callables(client) run by RESET
+        # Per-connection state of subsystems, cleared by RESET and on disconnect.
+        self.client_reset_hooks = [multi.reset_client]
         self.config.on_change.append(self._config_changed)
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
@@ -174,6 +175,8 @@ class Instance:
         return c
 
     def forget_client(self, c):
+        for hook in self.client_reset_hooks:
+            hook(c)
         self.srv.clients.pop(c.id, None)
         if c in self.srv.paused_clients:
             self.srv.paused_clients.remove(c)

@@ -19,7 +19,8 @@ from engine.object cimport (robj, obj_str, obj_string_raw, obj_make_raw, OBJ_STR
 from engine.util cimport string2ll
 from pyengine.core cimport (Client, add_int, add_null, add_error, add_array, add_syntax_error,
                             arg_is, get_ll_or_reply, check_type, proc_capsule)
-from pyengine.db cimport lookup_read, lookup_write, db_add, db_replace_value, set_key, db_delete
+from pyengine.db cimport (lookup_read, lookup_write, db_add, db_replace_value, set_key, db_delete,
+                          signal_modified_key)
 
 cdef extern from *:
     int __builtin_popcountll(unsigned long long x) nogil
@@ -144,6 +145,7 @@ cdef int setbit_command(Client c) except -1:
     old = <uint8_t>o.u.raw.ptr[byte]
     if dirty or ((old >> shift) & 1) != on:
         o.u.raw.ptr[byte] = <char>((old & ~(1 << shift)) | ((on & 1) << shift))
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += 1
     add_int(c, (old >> shift) & 1)
     return 0
@@ -667,6 +669,7 @@ cdef int _bitfield(Client c, bint readonly_cmd) noexcept:
             else:
                 add_int(c, <long long>_get_unsigned(buf, op.offset - byte * 8, op.bits))
     if changes:
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += changes
     mem_free(ops)
     return 0

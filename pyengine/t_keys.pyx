@@ -25,7 +25,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             mstime)
 from pyengine.db cimport (lookup_key, lookup_read, lookup_write, db_delete, db_add, db_add_moved,
                           db_take, get_expire, set_expire, remove_expire, key_is_expired,
-                          expire_if_needed, empty_db, lfu_decr_and_return,
+                          expire_if_needed, empty_db, lfu_decr_and_return, signal_modified_key,
                           LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NONE, LOOKUP_WRITE)
 from pyengine.msgs cimport (MSG_NO_SUCH_KEY, MSG_SAME_OBJECT, MSG_DB_INDEX)
 
@@ -116,6 +116,8 @@ cdef int _rename_generic(Client c, bint nx) noexcept:
     db_add_moved(c.db, c.argv[2], c.argvlen[2], o)
     if expire != -1:
         set_expire(c.db, c.argv[2], c.argvlen[2], expire)
+    signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    signal_modified_key(c.srv, c.db, c.argv[2], c.argvlen[2])
     c.srv.dirty += 1
     if nx:
         add_int(c, 1)
@@ -158,6 +160,8 @@ cdef int move_command(Client c) except -1:
     db_add_moved(dst, c.argv[1], c.argvlen[1], o)
     if expire != -1:
         set_expire(dst, c.argv[1], c.argvlen[1], expire)
+    signal_modified_key(c.srv, src, c.argv[1], c.argvlen[1])
+    signal_modified_key(c.srv, dst, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
     add_int(c, 1)
     return 0
@@ -440,6 +444,7 @@ cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
     else:
         set_expire(c.db, c.argv[1], c.argvlen[1], when)
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
     add_int(c, 1)
     return 0
@@ -498,6 +503,7 @@ cdef int pexpiretime_command(Client c) except -1:
 
 cdef int persist_command(Client c) except -1:
     if lookup_write(c, c.argv[1], c.argvlen[1]) != NULL and remove_expire(c.db, c.argv[1], c.argvlen[1]):
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += 1
         add_int(c, 1)
     else:
@@ -594,6 +600,10 @@ cdef int swapdb_command(Client c) except -1:
         add_error(c, MSG_DB_INDEX)
         return 0
     if id1 != id2:
+        if c.srv.watched_count:
+            from pyengine.multi import touch_all_watched_keys_in_db
+            touch_all_watched_keys_in_db(c.srv, id1, id2)
+            touch_all_watched_keys_in_db(c.srv, id2, id1)
         a = c.srv.db(id1)
         b = c.srv.db(id2)
         # Swap the contents; clients keep pointing at the same Db slot, so

@@ -221,10 +221,14 @@ def client_info_string(inst, cl, now=None):
     """One CLIENT LIST line (catClientInfoString), without the newline."""
     now = time.time() if now is None else now
     flags = ""
+    if cl.flags & core.CLIENT_PUBSUB_FLAG:
+        flags += "P"
     if cl.flags & core.CLIENT_MULTI_FLAG:
         flags += "x"
     if cl.flags & core.CLIENT_BLOCKED_FLAG:
         flags += "b"
+    if cl.flags & core.CLIENT_DIRTY_CAS_FLAG:
+        flags += "d"
     if cl.flags & core.CLIENT_CLOSE_AFTER_REPLY_FLAG:
         flags += "c"
     if cl.flags & core.CLIENT_UNIX_SOCKET_FLAG:
@@ -242,10 +246,11 @@ def client_info_string(inst, cl, now=None):
     omem = cl.reply_len()
     name = (cl.name or b"").decode("latin-1")
     return ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 "
-            "ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d "
+            "ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d "
             "oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d" % (
                 cl.id, cl.addr, cl.laddr, cl.fd, name, int(now - cl.ctime),
-                int(now - cl.last_interaction), flags, cl.dbid, qbuf, max(qcap - qbuf, 0),
+                int(now - cl.last_interaction), flags, cl.dbid,
+                len(cl.mstate) if cl.flags & core.CLIENT_MULTI_FLAG else -1, qbuf, max(qcap - qbuf, 0),
                 _argv_mem(inst, cl), rbs, cl.reply_bytes_peak, omem, omem, qcap + rbs,
                 events, cmd, cl.user, cl.resp))
 

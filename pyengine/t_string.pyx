@@ -32,7 +32,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_expire_time_error, add_deferred_len, set_deferred_array,
                             proc_capsule, mstime)
 from pyengine.db cimport (lookup_read, lookup_write, set_key, db_add, db_delete, db_replace_value,
-                          set_expire, remove_expire)
+                          set_expire, remove_expire, signal_modified_key)
 from pyengine.msgs cimport (MSG_OVERFLOW, MSG_NAN_OR_INF, MSG_STRING_TOO_LONG, MSG_OFFSET_RANGE,
                             MSG_NOT_INTEGER)
 
@@ -223,9 +223,11 @@ cdef int getex_command(Client c) except -1:
         c.srv.dirty += 1
     elif expire_idx >= 0:
         set_expire(c.db, c.argv[1], c.argvlen[1], ms)
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += 1
     elif flags & SET_PERSIST:
         if remove_expire(c.db, c.argv[1], c.argvlen[1]):
+            signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
             c.srv.dirty += 1
     return 0
 
@@ -349,6 +351,7 @@ cdef int _incr_decr(Client c, long long incr) noexcept:
     if (o != NULL and o.encoding == ENC_INT and not (o.flags & OBJ_FLAG_SHARED) and
             (value < 0 or value >= SHARED_INTEGERS)):
         o.u.ival = value
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     else:
         new = obj_string_from_ll(value, _shared_ok(c.srv))
         if o != NULL:
@@ -449,6 +452,7 @@ cdef int append_command(Client c) except -1:
         memcpy(o.u.raw.ptr + o.u.raw.len, c.argv[2], c.argvlen[2])
         o.u.raw.len += c.argvlen[2]
         total = o.u.raw.len
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
     add_int(c, <long long>total)
     return 0
@@ -501,6 +505,7 @@ cdef int setrange_command(Client c) except -1:
             memset(o.u.raw.ptr + o.u.raw.len, 0, newlen - o.u.raw.len)
             o.u.raw.len = newlen
     memcpy(o.u.raw.ptr + offset, c.argv[3], vlen)
+    signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
     add_int(c, <long long>o.u.raw.len)
     return 0

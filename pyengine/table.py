@@ -29,6 +29,10 @@ COMMANDS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "command
 FLAG_BITS = core.FLAG_BITS
 
 
+# Commands that run immediately inside MULTI instead of being queued.
+RUN_IN_MULTI = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+
+
 class CommandTableError(Exception):
     pass
 
@@ -97,6 +101,7 @@ def build(srv, procs):
         for flag in spec["flags"] + spec.get("extra_flags", []):
             bits |= FLAG_BITS[flag]
         cmd.flags = bits
+        cmd.runs_in_multi = fullname in RUN_IN_MULTI
         cmd.first_key = spec.get("first_key", 0)
         cmd.last_key = spec.get("last_key", 0)
         cmd.key_step = spec.get("key_step", 0)

@@ -167,9 +167,28 @@ def test_pipeline():
     assert isinstance(res[1], redis.ResponseError)
     with pytest.raises(redis.ResponseError):
         r.pipeline(transaction=False).incr("x").execute()
-    # MULTI/EXEC are not implemented yet: a transaction pipeline gets the error
-    with pytest.raises(redis.ResponseError):
-        r.pipeline().set("a", 1).execute()
+    # transactions: the default pipeline wraps the commands in MULTI/EXEC
+    assert r.pipeline().set("a", 1).incr("a").get("a").execute() == [True, 2, b"2"]
+
+
+def test_transaction_with_watch():
+    """redis-py's optimistic locking (WATCH, MULTI/EXEC, retry on conflict)."""
+    r = pyengine.Redis()
+    other = pyengine.Redis(engine=r.connection_pool.engine)
+    r.set("counter", 10)
+    attempts = []
+
+    def incr(pipe):
+        value = int(pipe.get("counter"))
+        if not attempts:
+            other.set("counter", 100)       # a concurrent change: first EXEC aborts
+        attempts.append(value)
+        pipe.multi()
+        pipe.set("counter", value + 1)
+
+    assert r.transaction(incr, "counter") == [True]
+    assert attempts == [10, 100]
+    assert r.get("counter") == b"101"
 
 
 def test_pipeline_large_values():

@@ -237,11 +237,20 @@ def test_select_db_and_client_name(pyengine_server):
     assert redis.Redis(port=pyengine_server.port, db=2).get("k") == b"in-db-2"
 
 
-def test_default_pipeline_needs_transactions(pyengine_server):
-    """Until MULTI/EXEC exist, a transactional pipeline gets Redis's unknown
-    command error (never a wrong reply)."""
-    r = redis.Redis(port=pyengine_server.port)
-    with pytest.raises(redis.ResponseError) as e:
-        r.pipeline().set("a", 1).execute()
-    assert "unknown command" in str(e.value)
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_transactional_pipeline_and_watch(pyengine_server, protocol):
+    """redis-py's default pipeline (MULTI/EXEC) and WATCH-based transaction,
+    over the network."""
+    r = redis.Redis(port=pyengine_server.port, protocol=protocol)
+    r.delete("a", "w")
+    assert r.pipeline().set("a", 1).incr("a").get("a").execute() == [True, 2, b"2"]
+    other = redis.Redis(port=pyengine_server.port, protocol=protocol)
+    with r.pipeline() as p:
+        p.watch("w")
+        other.set("w", "changed")
+        p.multi()
+        p.set("w", "mine")
+        with pytest.raises(redis.WatchError):
+            p.execute()
+    assert r.get("w") == b"changed"
     assert r.ping() is True
