@@ -118,6 +118,16 @@ cdef class Server:
     cdef public long long maxmemory
     cdef public int maxmemory_policy_flags   # bit 1: LRU/LFU policy (no shared ints), bit 2: LFU
     cdef public int lfu_log_factor
+    # aggregate encodings thresholds (the *-max-listpack-*, *-intset-* parameters)
+    cdef public long long hash_max_listpack_entries
+    cdef public long long hash_max_listpack_value
+    cdef public long long set_max_intset_entries
+    cdef public long long zset_max_listpack_entries
+    cdef public long long zset_max_listpack_value
+    cdef public long long list_max_listpack_size
+    cdef public long long list_compress_depth
+    cdef public long long stream_node_max_bytes
+    cdef public long long stream_node_max_entries
     cdef public int lfu_decay_time
     cdef public bint active_expire_enabled
     cdef public int active_expire_effort

@@ -21,6 +21,19 @@ from pyengine.evict import free_memory_if_needed, policy_flags
 # One secret hash seed per process: every dict hashes with it.
 _edict.set_seed(os.urandom(16))
 
+# Encoding thresholds mirrored into the Server's C fields.
+THRESHOLD_FIELDS = {
+    "hash-max-listpack-entries": "hash_max_listpack_entries",
+    "hash-max-listpack-value": "hash_max_listpack_value",
+    "set-max-intset-entries": "set_max_intset_entries",
+    "zset-max-listpack-entries": "zset_max_listpack_entries",
+    "zset-max-listpack-value": "zset_max_listpack_value",
+    "list-max-listpack-size": "list_max_listpack_size",
+    "list-compress-depth": "list_compress_depth",
+    "stream-node-max-bytes": "stream_node_max_bytes",
+    "stream-node-max-entries": "stream_node_max_entries",
+}
+
 LOG_LEVELS = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3}
 LOG_MARKS = {"debug": ".", "verbose": "-", "notice": "*", "warning": "#"}
 PY_LOG_LEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
@@ -146,6 +159,8 @@ class Instance:
             srv.maxmemory = min(value, 2 ** 63 - 1)     # an unsigned 64-bit config
         elif name == "maxmemory-policy":
             srv.maxmemory_policy_flags = policy_flags(value)
+        elif name in THRESHOLD_FIELDS:
+            setattr(srv, THRESHOLD_FIELDS[name], value)
         elif name == "lfu-log-factor":
             srv.lfu_log_factor = value
         elif name == "lfu-decay-time":
