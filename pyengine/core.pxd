@@ -61,6 +61,13 @@ cdef enum:
     CLIENT_DIRTY_EXEC = 1 << 15
     CLIENT_IN_PAUSE = 1 << 16
     CLIENT_DIRTY_CAS = 1 << 17           # a WATCHed key was modified
+    CLIENT_DENY_BLOCKING = 1 << 18       # inside EXEC (or a script): blocking commands don't block
+
+# why a client is blocked (Client.btype)
+cdef enum:
+    BLOCK_NONE = 0
+    BLOCK_POSTPONE = 1                   # CLIENT PAUSE: the command is re-run from scratch later
+    BLOCK_KEYS = 2                       # BLPOP & co: waiting for keys to become ready
 
 ctypedef struct Db:
     dict_t* keys                 # key -> robj*
@@ -166,6 +173,11 @@ cdef class Server:
     cdef public long long lastsave
     cdef public long long watched_count      # entries in `watched` (C fast path: 0 = nobody watches)
     cdef public dict watched                 # (dbid, key) -> [WatchedKey]
+    cdef public long long blocking_count     # entries in `blocking` (C fast path)
+    cdef public dict blocking                # (dbid, key) -> [Client] waiting, in arrival order
+    cdef public list ready_keys              # [(dbid, key)] signalled since the last serve
+    cdef public set ready_set
+    cdef public set key_blocked_clients      # clients blocked on keys (timeouts, INFO)
     cdef public int enable_debug_cmd         # 0 no, 1 yes, 2 local
     cdef public long long maxclients
     cdef public object current_client
@@ -201,6 +213,14 @@ cdef class Client:
     cdef public object user
     cdef public list mstate              # queued (Command, argv) while in MULTI
     cdef public list watched_keys        # pyengine.multi.WatchedKey entries
+    cdef public int btype                # BLOCK_* while CLIENT_BLOCKED
+    cdef public long long bpop_timeout   # unix ms when a key-blocked command times out, 0 = never
+    cdef public list blocked_on          # [(dbid, key)] a key-blocked client waits for
+    cdef public list blocked_argv        # the blocked command's arguments (re-run when ready)
+    cdef public Command blocked_cmd
+    cdef public bint reprocessing        # re-running a blocked command now
+    cdef public bint still_blocked       # ... and it asked to keep waiting
+    cdef public long long blocked_since_us
     cdef public object conn              # server-side connection object, or None
     cdef public long long paused_since
     cdef public object lib_name

@@ -68,6 +68,9 @@ CLIENT_EMBEDDED_FLAG = CLIENT_EMBEDDED
 CLIENT_UNIX_SOCKET_FLAG = CLIENT_UNIX_SOCKET
 CLIENT_DIRTY_CAS_FLAG = CLIENT_DIRTY_CAS
 CLIENT_DIRTY_EXEC_FLAG = CLIENT_DIRTY_EXEC
+CLIENT_DENY_BLOCKING_FLAG = CLIENT_DENY_BLOCKING
+BLOCK_POSTPONE_TYPE = BLOCK_POSTPONE
+BLOCK_KEYS_TYPE = BLOCK_KEYS
 
 
 # ---- time -------------------------------------------------------------------
@@ -173,6 +176,10 @@ cdef class Server:
         self.ustime = ustime()
         self.paused_clients = []
         self.watched = {}
+        self.blocking = {}
+        self.ready_keys = []
+        self.ready_set = set()
+        self.key_blocked_clients = set()
         self.lastsave = mstime() // 1000
         self.log = None
 
@@ -239,6 +246,7 @@ cdef class Client:
         self.user = "default"
         self.mstate = []
         self.watched_keys = []
+        self.blocked_on = []
 
     def __dealloc__(self):
         rbuf_free(&self.querybuf)

@@ -14,6 +14,7 @@ cdef enum:
     LOOKUP_NOEXPIRE = 16      # don't delete if expired (but still report missing)
 
 cdef void signal_modified_key(Server srv, Db* db, const char* key, size_t klen) noexcept
+cdef void signal_key_as_ready(Server srv, Db* db, const char* key, size_t klen) noexcept
 cdef void signal_flushed_db(Server srv, int dbid) noexcept
 cdef robj* lookup_key(Server srv, Db* db, const char* key, size_t klen, int flags) noexcept
 cdef robj* lookup_read(Client c, const char* key, size_t klen) noexcept

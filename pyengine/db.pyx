@@ -147,9 +147,25 @@ cdef bint expire_if_needed(Server srv, Db* db, const char* key, size_t klen) noe
 
 # ---- WATCH support -----------------------------------------------------------------
 
+cdef void signal_key_as_ready(Server srv, Db* db, const char* key, size_t klen) noexcept:
+    """``key`` may now serve clients blocked on it (BLPOP & co): queue it for
+    pyengine.blocked.handle_ready_keys. One integer test when nobody blocks."""
+    if srv.blocking_count == 0:
+        return
+    try:
+        entry = (db.id, PyBytes_FromStringAndSize(key, klen))
+        if entry in srv.blocking and entry not in srv.ready_set:
+            srv.ready_set.add(entry)
+            srv.ready_keys.append(entry)
+    except BaseException:
+        pass
+
+
 cdef void signal_modified_key(Server srv, Db* db, const char* key, size_t klen) noexcept:
-    """A key's value or TTL changed (Redis's signalModifiedKey). Costs one
-    integer test unless some client WATCHes keys."""
+    """A key's value or TTL changed (Redis's signalModifiedKey): WATCHes on
+    it fail, and clients blocked on it get another try. Costs two integer
+    tests unless some client watches or blocks."""
+    signal_key_as_ready(srv, db, key, klen)
     if srv.watched_count == 0:
         return
     try:

@@ -28,13 +28,14 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_CLOSE_AFTER_REPLY, CLIENT_PROTOCOL_ERROR, CLIENT_CLOSE_ASAP,
                             CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
-                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE)
+                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE)
 from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
 
 import sys
 import traceback
 
 from pyengine import multi as _multi
+from pyengine import blocked as _blocked
 
 cdef enum:
     MAX_CMD_NAME = 64
@@ -138,6 +139,8 @@ cdef int process_command(Client c) except -1:
     exactly one processed command (resetClient)."""
     cdef size_t reply_mark = c.reply.len
     _process_command(c)
+    if c.srv.ready_keys:
+        _blocked.handle_ready_keys(c.srv)
     if c.flags & CLIENT_BLOCKED:
         return 0
     if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
@@ -215,6 +218,8 @@ cdef int call(Client c, Command cmd) except -1:
     srv.current_client = None
     if srv.stat_total_error_replies > prev_errors:
         cmd.failed_calls += 1
+    if (c.flags & CLIENT_BLOCKED and c.btype == BLOCK_KEYS) or c.reprocessing:
+        return 0          # a blocked command is counted once, when it ends (blocked.pyx)
     cmd.calls += 1
     cmd.usec += duration
     srv.stat_numcommands += 1
@@ -385,8 +390,10 @@ cdef int process_input(Client c) except -1:
             c.argv_len_sum = 0
             process_command(c)
             if c.flags & CLIENT_BLOCKED:
-                # keep argv valid: the command will be re-run from this point
-                c.qb_pos = c.cmd_start
+                if c.btype == BLOCK_POSTPONE:
+                    # paused: the command is parsed and checked again later
+                    c.qb_pos = c.cmd_start
+                # blocked on keys: the command keeps a copy of its argv
                 reqparser_reset(&c.parser)
                 break
         reqparser_reset(&c.parser)

@@ -23,7 +23,7 @@ import threading
 import time
 
 from engine.resp import ReplyReader, ReplyError
-from pyengine import core, dispatch
+from pyengine import blocked, core, dispatch
 from pyengine.config import Config, lookup as config_lookup
 from pyengine.instance import Instance
 
@@ -123,6 +123,7 @@ class Engine:
             self._tick()
             client.set_args(argv)
             dispatch.execute(client)
+            self._wait_while_blocked(client)
             data = client.take_reply()
             self._ran.notify_all()
         if not data:
@@ -133,6 +134,19 @@ class Engine:
         if isinstance(value, ReplyError):
             raise ResponseError(str(value))
         return value
+
+    def _wait_while_blocked(self, client):
+        """A blocking command (BLPOP ...) that found nothing parks the client:
+        wait (releasing the engine) until another caller serves it or its
+        timeout passes. Called with the lock held."""
+        srv = self.instance.srv
+        while client.flags & core.CLIENT_BLOCKED_FLAG and client.btype == core.BLOCK_KEYS_TYPE:
+            deadline = client.bpop_timeout
+            wait = None
+            if deadline:
+                wait = max(0.0, (deadline - core.py_mstime()) / 1000.0) + 0.001
+            self._ran.wait(wait)
+            blocked.handle_timeouts(srv)
 
     def feed(self, client, data):
         """Process raw RESP bytes from ``client``; return the reply bytes."""

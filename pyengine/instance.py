@@ -13,7 +13,7 @@ import sys
 import time
 
 from engine import dict as _edict
-from pyengine import core, multi, table, procs
+from pyengine import blocked, core, multi, table, procs
 from pyengine.config import Config
 from pyengine.db import run_cron, run_fast_expire_cycle
 from pyengine.evict import free_memory_if_needed, policy_flags
@@ -139,7 +139,7 @@ class Instance:
         self.stat_peak_memory = 0
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
-        self.client_reset_hooks = [multi.reset_client]
+        self.client_reset_hooks = [multi.reset_client, blocked.reset_client]
         self.config.on_change.append(self._config_changed)
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
@@ -230,7 +230,9 @@ class Instance:
         self._check_pause()
 
     def before_sleep(self):
-        """Work done each event-loop turn before waiting (fast expire cycle)."""
+        """Work done each event-loop turn before waiting: blocked clients
+        whose timeout passed, the fast expire cycle."""
+        blocked.handle_timeouts(self.srv)
         run_fast_expire_cycle(self.srv)
 
     # -- maxmemory ------------------------------------------------------------------------------
@@ -249,6 +251,7 @@ class Instance:
             return False
         self.srv.paused_clients.append(c)
         c.flags |= core.CLIENT_BLOCKED_FLAG
+        c.btype = core.BLOCK_POSTPONE_TYPE
         return True
 
     def _check_pause(self):
@@ -263,8 +266,16 @@ class Instance:
         waiting, srv.paused_clients = srv.paused_clients, []
         for c in waiting:
             c.flags &= ~core.CLIENT_BLOCKED_FLAG
+            c.btype = 0
             if self.frontend is not None:
                 self.frontend.resume_client(c)
+
+    def client_unblocked(self, c):
+        """A client blocked on keys was served, timed out or unblocked: let
+        the front end send its reply and continue with its pipelined input.
+        Embedded callers waiting for the reply are woken by their engine."""
+        if self.frontend is not None and c.fd >= 0:
+            self.frontend.resume_client(c)
 
     def after_flushall(self):
         """FLUSHALL's side effects beyond the data (snapshot rules land with

@@ -197,6 +197,8 @@ CLIENT_HELP = [
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
 ]
@@ -412,6 +414,37 @@ def client_kill_command(c):
         c.reply_int(killed)
     if close_self:
         c.flags |= core.CLIENT_CLOSE_AFTER_REPLY_FLAG
+
+
+def client_unblock_command(c):
+    """CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: end a key-blocked command early."""
+    from pyengine import blocked
+    args = c.args()
+    error = False
+    if len(args) == 4:
+        o = _opt(args[3])
+        if o == b"timeout":
+            error = False
+        elif o == b"error":
+            error = True
+        else:
+            c.reply_error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+            return
+    try:
+        cid = _strict_int(args[2])
+    except ValueError:
+        c.reply_error(msgs.NOT_INTEGER)
+        return
+    target = c.srv.clients.get(cid)
+    if target is not None and target.flags & core.CLIENT_BLOCKED_FLAG and \
+            target.btype == core.BLOCK_KEYS_TYPE:
+        if error:
+            blocked.reply_unblock_error(target)
+        else:
+            blocked.reply_timeout(target)
+        c.reply_int(1)
+    else:
+        c.reply_int(0)
 
 
 def client_pause_command(c):

@@ -63,6 +63,8 @@ from pyengine.dispatch cimport process_input
 import os
 import socket
 
+from pyengine import blocked as _blocked
+
 cdef extern from "<sys/epoll.h>" nogil:
     cdef enum:
         EPOLLIN
@@ -146,6 +148,7 @@ cdef class EventLoop:
     cdef long long obuf_soft
     cdef long long obuf_soft_secs
     cdef list to_close
+    cdef list unblocked           # clients to resume (served/unblocked/unpaused) this turn
     cdef public bint stopping
     cdef long long next_cron_us
     cdef public object lock       # optional lock shared with embedded callers
@@ -179,6 +182,7 @@ cdef class EventLoop:
         self.pending = []
         self.pending_spare = []
         self.to_close = []
+        self.unblocked = []
         self.stopping = False
         self.lock = None
         self.ops_idx = 0
@@ -544,9 +548,20 @@ cdef class EventLoop:
 
     # -- paused / blocked clients -----------------------------------------------------------------
     def resume_client(self, Client c):
-        """Run what a paused client had queued (after CLIENT UNPAUSE)."""
+        """A client can run again (unpaused, or served/unblocked after
+        blocking on keys): at the start of the next turn its reply is
+        scheduled and its pipelined input processed (Redis's
+        processUnblockedClients)."""
         if c.fd >= 0:
-            self._process(c)
+            self.unblocked.append(c)
+
+    cdef void _process_unblocked(self):
+        cdef Client c
+        while self.unblocked:
+            batch, self.unblocked = self.unblocked, []
+            for c in batch:
+                if c.fd >= 0 and not (c.flags & CLIENT_BLOCKED):
+                    self._process(c)
 
     # -- the loop -------------------------------------------------------------------------------
     cdef void _close_scheduled(self):
@@ -617,6 +632,7 @@ cdef class EventLoop:
             if self.lock is not None:
                 self.lock.acquire()
             try:
+                self._process_unblocked()
                 self._flush_pending()
                 self._close_scheduled()
                 self.instance.before_sleep()
@@ -625,6 +641,15 @@ cdef class EventLoop:
                     self.lock.release()
             now = monotonic_us()
             timeout_ms = <int>((self.next_cron_us - now) // 1000)
+            if self.srv.key_blocked_clients:
+                # wake up for the nearest blocked-client timeout too
+                bto = _blocked.next_timeout(self.srv)
+                if bto:
+                    bto = bto - ustime() // 1000
+                    if bto < timeout_ms:
+                        timeout_ms = <int>bto
+            if self.unblocked:
+                timeout_ms = 0
             if timeout_ms < 0:
                 timeout_ms = 0
             with nogil:

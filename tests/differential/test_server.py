@@ -288,9 +288,8 @@ def test_client_help_lists_what_pyengine_implements(diff):
     r, p = diff.both("CLIENT", "HELP")
     r, p = help_lines(r), help_lines(p)
     # Redis documents these subcommands, which pyengine does not implement
-    # yet (client side caching and blocking-command helpers).
+    # yet (client side caching).
     not_yet = {"CACHING (YES|NO)", "GETREDIR",
-               "UNBLOCK <clientid> [TIMEOUT|ERROR]",
                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
                "TRACKINGINFO"}
     kept, skip = [], False
