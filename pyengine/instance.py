@@ -277,10 +277,6 @@ class Instance:
         if self.frontend is not None and c.fd >= 0:
             self.frontend.resume_client(c)
 
-    def after_flushall(self):
-        """FLUSHALL's side effects beyond the data (snapshot rules land with
-        the persistence issue)."""
-
     # -- INFO helpers -------------------------------------------------------------------------------
     def uptime(self):
         return int(time.time() - self.start_time)

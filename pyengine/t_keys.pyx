@@ -646,8 +646,6 @@ cdef int flushall_command(Client c) except -1:
     if not _flush_flags_ok(c):
         return 0
     c.srv.dirty += empty_db(c.srv, -1)
-    if c.srv.instance is not None:
-        c.srv.instance.after_flushall()
     add_ok(c)
     return 0
 
