@@ -10,10 +10,13 @@ ctypedef struct set_iter:
     int encoding             # ENC_INTSET or ENC_HT, fixed at init
     uint32_t ii              # next intset index
     dict_iter di
-    char buf[24]             # an intset member formatted as text
+    char buf[24]             # scratch for formatting an intset member
 
-# A member as text: integers of an intset are formatted into the iterator's
-# buffer (valid until the next call).
+# Members are passed as bytes (s, n). Iterators and random picks return the
+# encoding they read: ENC_INTSET with the int64 in ``ll``, or ENC_HT with
+# ``s``/``n`` pointing into the table (valid until that member is removed).
+# set_add/set_remove/set_is_member follow Redis's setType* contracts
+# (t_set.pyx); ``max_intset`` is the server's set-max-intset-entries.
 cdef robj* set_create_intset() noexcept nogil
 cdef robj* set_create_ht(size_t presize) noexcept nogil
 cdef robj* set_create_for(const char* s, size_t n) noexcept nogil

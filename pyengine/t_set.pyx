@@ -516,7 +516,6 @@ cdef int _spop_with_count(Client c) except -1:
     cdef int enc
     cdef intset* iset
     cdef uint32_t pos
-    cdef char buf[24]
     cdef set_iter it
     cdef long long max_intset = c.srv.set_max_intset_entries
     if not get_range_or_reply(c, 2, 0, _LLONG_MAX, &l, MSG_MUST_BE_POSITIVE):

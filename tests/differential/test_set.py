@@ -14,7 +14,7 @@ distinctness and count.
 import pytest
 
 from conftest import Differ
-from set_helpers import tparse, flat, same_unordered, unordered, is_canonical_int, sorted_ints
+from set_helpers import tparse, flat, unordered, sorted_ints
 
 INTS = [b"1", b"-1", b"0", b"32767", b"-32768", b"32768", b"-32769", b"2147483647",
         b"-2147483648", b"2147483648", b"-2147483649", b"9223372036854775807",
@@ -929,6 +929,16 @@ def test_type_encoding_copy(diff):
     diff("RENAME", "i", "i3")
     smembers(diff, "i3")
     diff("OBJECT", "ENCODING", "nokey")
+
+
+def test_scan_type_set(diff):
+    diff("SADD", "s1", "a")
+    diff("SADD", "s2", "1")
+    diff("SET", "str", "v")
+    r, p = diff.both("SCAN", "0", "TYPE", "set", "COUNT", "100")
+    for reply in (tparse(r), tparse(p)):
+        assert reply[1][0] == ("$", b"0") and sorted(flat(reply[1][1])) == [b"s1", b"s2"]
+    diff("SCAN", "0", "TYPE", "SET", "MATCH", "nomatch")
 
 
 def test_debug_digest(diff):
