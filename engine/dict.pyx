@@ -406,41 +406,74 @@ cdef enum:
 
 
 cdef pe_entry* dict_fair_random(dict_t* d) noexcept nogil:
-    """RANDOMKEY's pick: gather up to 15 entries from random consecutive
-    buckets and choose one of them, which evens out long chains; falls back
-    to dict_random."""
+    """RANDOMKEY's and the aggregates' pick (dictGetFairRandomKey): sample
+    up to 15 entries (never more than the dict holds, so a small dict is
+    sampled without repeats) from consecutive buckets after a random one,
+    then choose one of them; this evens out chain lengths. A run of empty
+    buckets longer than the sample jumps to a new random bucket, and a
+    chain still being read when the sample is full is reservoir-sampled,
+    so the tail of a long chain is not starved. Falls back to
+    dict_random when nothing was found. O(15 * 10) bucket visits."""
     cdef pe_entry* sample[FAIR_SAMPLE]
-    cdef int count = 0
-    cdef unsigned long i, idx, maxsteps
-    cdef unsigned long mask
+    cdef unsigned long count = FAIR_SAMPLE
+    cdef unsigned long stored = 0
+    cdef unsigned long emptylen = 0
+    cdef unsigned long i, maxsteps, mask, r
     cdef int t, tables
     cdef pe_entry* e
     if dict_size(d) == 0:
         return NULL
-    if dict_is_rehashing(d):
+    if dict_size(d) < count:
+        count = dict_size(d)
+    maxsteps = count * 10
+    for i in range(count):
+        if not dict_is_rehashing(d):
+            break
         _rehash_step(d)
     tables = 2 if dict_is_rehashing(d) else 1
     mask = d.size[0] - 1
     if tables == 2 and d.size[1] - 1 > mask:
         mask = d.size[1] - 1
-    idx = engine_random() & mask
-    maxsteps = FAIR_SAMPLE * 10
-    while count < FAIR_SAMPLE and maxsteps > 0:
+    i = engine_random() & mask
+    while stored < count and maxsteps > 0:
         maxsteps -= 1
         for t in range(tables):
-            if tables == 2 and t == 0 and idx < <unsigned long>d.rehashidx:
+            if tables == 2 and t == 0 and i < <unsigned long>d.rehashidx:
+                # buckets below rehashidx of table 0 are empty; beyond the
+                # end of table 1 too: jump to where entries still are
+                if i >= d.size[1]:
+                    i = <unsigned long>d.rehashidx
+                else:
+                    continue
+            if i >= d.size[t]:
                 continue
-            if idx >= d.size[t]:
+            e = d.table[t][i]
+            if e == NULL:
+                emptylen += 1
+                if emptylen >= 5 and emptylen > count:
+                    i = engine_random() & mask
+                    emptylen = 0
                 continue
-            e = d.table[t][idx]
-            while e != NULL and count < FAIR_SAMPLE:
-                sample[count] = e
-                count += 1
+            emptylen = 0
+            while e != NULL:
+                if stored < count:
+                    sample[stored] = e
+                else:
+                    r = engine_random() % (stored + 1)
+                    if r < count:
+                        sample[r] = e
                 e = e.next
-        idx = (idx + 1) & mask
-    if count == 0:
+                stored += 1
+            if stored >= count:
+                break
+        if stored >= count:
+            break
+        i = (i + 1) & mask
+    if stored == 0:
         return dict_random(d)
-    return sample[engine_random() % count]
+    if stored > count:
+        stored = count
+    return sample[engine_random() % stored]
 
 
 cdef inline void _scan_bucket(pe_entry* e, scan_fn fn, void* privdata) noexcept:

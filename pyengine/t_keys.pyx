@@ -12,7 +12,7 @@ reverse-binary cursor (engine/dict), collects up to COUNT keys (at most
 from libc.string cimport memcpy, memcmp, memchr
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter_next,
+from engine.dict cimport (pe_entry, dict_t, scan_fn, dict_iter, dict_iter_init, dict_iter_next,
                           dict_iter_release, dict_scan, dict_size, dict_find, dict_fair_random)
 from engine.object cimport (robj, obj_type_name, obj_encoding_name, obj_dup, obj_free,
                             OBJ_STRING, OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, LRU_CLOCK_MAX)
@@ -244,37 +244,109 @@ cdef int keys_command(Client c) except -1:
     return 0
 
 
-cdef struct _scan_batch:
-    rbuf keys          # <size_t len><bytes> records
-    long count
-
-
-cdef void _scan_collect(void* privdata, pe_entry* e) noexcept:
-    cdef _scan_batch* b = <_scan_batch*>privdata
-    cdef size_t n = e.klen
-    rbuf_append(&b.keys, <const char*>&n, sizeof(size_t))
-    rbuf_append(&b.keys, e.key, n)
-    b.count += 1
-
+# ---- the SCAN machinery (shared with SSCAN and the other *SCAN commands) ---------
 
 cdef bint parse_scan_cursor(Client c, int i, unsigned long* cursor) noexcept:
-    """parseScanCursorOrReply: strtoul rules (engine.util.parse_cursor)."""
+    """parseScanCursorOrReply: strtoul rules (engine.util.parse_cursor).
+    Replies the error and returns False on a bad cursor."""
     if parse_cursor(c.argv[i], c.argvlen[i], cursor):
         return True
     add_error(c, b"ERR invalid cursor")
     return False
 
 
+cdef bint parse_scan_opts(Client c, int first, bint keyspace, scan_opts* o) noexcept:
+    """Parse COUNT/MATCH (and TYPE when ``keyspace``: SCAN only) from
+    argv[first:], in any order, the last occurrence winning. Replies the
+    error (not an integer; syntax error for COUNT < 1, an unknown option or
+    a missing argument) and returns False on bad input."""
+    cdef int i = first
+    o.count = 10
+    o.pat = NULL
+    o.patlen = 0
+    o.use_pattern = False
+    o.type_idx = -1
+    while i < c.argc:
+        if arg_is(c, i, b"count") and c.argc - i >= 2:
+            if not get_ll_or_reply(c, i + 1, &o.count, NULL):
+                return False
+            if o.count < 1:
+                add_syntax_error(c)
+                return False
+            i += 2
+        elif arg_is(c, i, b"match") and c.argc - i >= 2:
+            o.pat = c.argv[i + 1]
+            o.patlen = c.argvlen[i + 1]
+            # exactly "*" matches everything: same as no pattern
+            o.use_pattern = not (o.patlen == 1 and o.pat[0] == c'*')
+            i += 2
+        elif keyspace and arg_is(c, i, b"type") and c.argc - i >= 2:
+            o.type_idx = i + 1
+            i += 2
+        else:
+            add_syntax_error(c)
+            return False
+    return True
+
+
+cdef void scan_batch_init(scan_batch* b) noexcept nogil:
+    b.recs.data = NULL
+    b.recs.len = 0
+    b.recs.cap = 0
+    b.count = 0
+
+
+cdef void scan_batch_free(scan_batch* b) noexcept nogil:
+    rbuf_free(&b.recs)
+
+
+cdef void scan_collect_key(void* privdata, pe_entry* e) noexcept:
+    """A scan_fn appending the entry's key as one record (a scan_batch*)."""
+    cdef scan_batch* b = <scan_batch*>privdata
+    cdef size_t n = e.klen
+    rbuf_append(&b.recs, <const char*>&n, sizeof(size_t))
+    rbuf_append(&b.recs, e.key, n)
+    b.count += 1
+
+
+cdef bint scan_batch_next(scan_batch* b, size_t* off, const char** s, size_t* n) noexcept nogil:
+    """Walk the records of a batch: start with off = 0; False at the end."""
+    if off[0] >= b.recs.len:
+        return False
+    memcpy(n, b.recs.data + off[0], sizeof(size_t))
+    off[0] += sizeof(size_t)
+    s[0] = b.recs.data + off[0]
+    off[0] += n[0]
+    return True
+
+
+cdef unsigned long scan_dict_batch(dict_t* d, unsigned long cursor, long long count,
+                                   scan_fn fn, scan_batch* b) noexcept:
+    """One SCAN call's walk: visit buckets from ``cursor`` with ``fn``
+    (which appends to ``b`` and counts) until the scan completes, ``b``
+    holds ``count`` elements, or 10*count more buckets were visited (so a
+    sparse table cannot stall the server). Returns the next cursor.
+
+    The reference computes count*10 in a signed long and stops when the
+    post-decremented budget was 0; a COUNT so large that the product wraps
+    behaves the same way here."""
+    cdef unsigned long maxiterations = <unsigned long>count * 10
+    while True:
+        cursor = dict_scan(d, cursor, fn, b)
+        if not cursor:
+            break
+        if maxiterations == 0:
+            break
+        maxiterations -= 1
+        if b.count >= count:
+            break
+    return cursor
+
+
 cdef int scan_command(Client c) except -1:
     cdef unsigned long cursor
-    cdef long long count = 10
-    cdef int i = 2
-    cdef const char* pat = NULL
-    cdef size_t patlen = 0
-    cdef bint use_pattern = False
-    cdef int type_idx = -1
-    cdef unsigned long maxiterations
-    cdef _scan_batch batch
+    cdef scan_opts opts
+    cdef scan_batch batch
     cdef size_t off, klen, at
     cdef const char* key
     cdef long long emitted = 0
@@ -282,63 +354,27 @@ cdef int scan_command(Client c) except -1:
     cdef const char* tname
     if not parse_scan_cursor(c, 1, &cursor):
         return 0
-    while i < c.argc:
-        if arg_is(c, i, b"count") and c.argc - i >= 2:
-            if not get_ll_or_reply(c, i + 1, &count, NULL):
-                return 0
-            if count < 1:
-                add_syntax_error(c)
-                return 0
-            i += 2
-        elif arg_is(c, i, b"match") and c.argc - i >= 2:
-            pat = c.argv[i + 1]
-            patlen = c.argvlen[i + 1]
-            use_pattern = not (patlen == 1 and pat[0] == c'*')
-            i += 2
-        elif arg_is(c, i, b"type") and c.argc - i >= 2:
-            type_idx = i + 1
-            i += 2
-        else:
-            add_syntax_error(c)
-            return 0
-    batch.keys.data = NULL
-    batch.keys.len = 0
-    batch.keys.cap = 0
-    batch.count = 0
-    # At most 10*COUNT more buckets. The reference computes count*10 in a
-    # signed long and stops when the post-decremented budget was 0; a COUNT
-    # so large that the product wraps behaves the same way here.
-    maxiterations = <unsigned long>count * 10
-    while True:
-        cursor = dict_scan(c.db.keys, cursor, _scan_collect, &batch)
-        if not cursor:
-            break
-        if maxiterations == 0:
-            break
-        maxiterations -= 1
-        if batch.count >= count:
-            break
+    if not parse_scan_opts(c, 2, True, &opts):
+        return 0
+    scan_batch_init(&batch)
+    cursor = scan_dict_batch(c.db.keys, cursor, opts.count, scan_collect_key, &batch)
     add_array(c, 2)
     add_bulk_ll(c, <long long>cursor)       # Redis prints the cursor as a signed long long
     at = add_deferred_len(c)
     off = 0
-    while off < batch.keys.len:
-        memcpy(&klen, batch.keys.data + off, sizeof(size_t))
-        off += sizeof(size_t)
-        key = batch.keys.data + off
-        off += klen
-        if use_pattern and not stringmatch(pat, patlen, key, klen, False):
+    while scan_batch_next(&batch, &off, &key, &klen):
+        if opts.use_pattern and not stringmatch(opts.pat, opts.patlen, key, klen, False):
             continue
-        if type_idx >= 0:
+        if opts.type_idx >= 0:
             o = lookup_key(c.srv, c.db, key, klen, LOOKUP_NOTOUCH)
             tname = obj_type_name(o)
-            if not arg_is(c, type_idx, tname):
+            if not arg_is(c, opts.type_idx, tname):
                 continue
         if expire_if_needed(c.srv, c.db, key, klen):
             continue
         add_bulk(c, key, klen)
         emitted += 1
-    rbuf_free(&batch.keys)
+    scan_batch_free(&batch)
     set_deferred_array(c, at, emitted)
     return 0
 

@@ -282,6 +282,25 @@ def test_random_key_covers_all_keys():
     assert fair_seen == ks
 
 
+@pytest.mark.parametrize("n", [2, 10, 15])
+def test_fair_random_key_is_uniform(n):
+    """dictGetFairRandomKey's sampling: a dict smaller than the 15-entry
+    sample is sampled without repeats, so every key is equally likely
+    (a chi-square bound that a repeat-biased sample exceeds)."""
+    d = Dict()
+    ks = keys(n)
+    for k in ks:
+        d.set(k, 1)
+    draws = 400 * n
+    counts = dict.fromkeys(ks, 0)
+    for _ in range(draws):
+        counts[d.random_key(fair=True)] += 1
+    expected = draws / n
+    chi2 = sum((c - expected) ** 2 / expected for c in counts.values())
+    # df = n-1; these bounds are at p < 1e-5
+    assert chi2 < {2: 20, 10: 40, 15: 50}[n], (chi2, counts)
+
+
 def test_random_key_while_rehashing():
     d = Dict()
     for k in keys(100):
