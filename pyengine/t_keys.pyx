@@ -13,11 +13,11 @@ from libc.string cimport memcpy, memcmp, memchr
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
 from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter_next,
-                          dict_iter_release, dict_scan, dict_size, dict_find, dict_fair_random)
+                          dict_iter_release, dict_size, dict_find, dict_fair_random)
 from engine.object cimport (robj, obj_type_name, obj_encoding_name, obj_dup, obj_free,
                             OBJ_STRING, OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, LRU_CLOCK_MAX)
 from engine.resp cimport rbuf, rbuf_append, rbuf_free, resp_simple
-from engine.util cimport stringmatch, parse_cursor
+from engine.util cimport stringmatch
 from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_null, add_error,
                             add_error_len, add_array, add_simple, add_syntax_error, arg_is,
                             get_ll_or_reply, get_int_or_reply, add_expire_time_error,
@@ -27,6 +27,9 @@ from pyengine.db cimport (lookup_key, lookup_read, lookup_write, db_delete, db_a
                           db_take, get_expire, set_expire, remove_expire, key_is_expired,
                           expire_if_needed, empty_db, lfu_decr_and_return, signal_modified_key,
                           LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NONE, LOOKUP_WRITE)
+from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
+                           scan_batch_init, scan_batch_next, scan_batch_free,
+                           scan_collect_key, scan_dict)
 from pyengine.msgs cimport (MSG_NO_SUCH_KEY, MSG_SAME_OBJECT, MSG_DB_INDEX)
 
 cdef enum:
@@ -244,101 +247,40 @@ cdef int keys_command(Client c) except -1:
     return 0
 
 
-cdef struct _scan_batch:
-    rbuf keys          # <size_t len><bytes> records
-    long count
-
-
-cdef void _scan_collect(void* privdata, pe_entry* e) noexcept:
-    cdef _scan_batch* b = <_scan_batch*>privdata
-    cdef size_t n = e.klen
-    rbuf_append(&b.keys, <const char*>&n, sizeof(size_t))
-    rbuf_append(&b.keys, e.key, n)
-    b.count += 1
-
-
-cdef bint parse_scan_cursor(Client c, int i, unsigned long* cursor) noexcept:
-    """parseScanCursorOrReply: strtoul rules (engine.util.parse_cursor)."""
-    if parse_cursor(c.argv[i], c.argvlen[i], cursor):
-        return True
-    add_error(c, b"ERR invalid cursor")
-    return False
-
-
 cdef int scan_command(Client c) except -1:
     cdef unsigned long cursor
-    cdef long long count = 10
-    cdef int i = 2
-    cdef const char* pat = NULL
-    cdef size_t patlen = 0
-    cdef bint use_pattern = False
-    cdef int type_idx = -1
-    cdef unsigned long maxiterations
-    cdef _scan_batch batch
-    cdef size_t off, klen, at
+    cdef scan_opts opts
+    cdef scan_batch batch
+    cdef size_t off = 0, klen, at
     cdef const char* key
     cdef long long emitted = 0
     cdef robj* o
     cdef const char* tname
     if not parse_scan_cursor(c, 1, &cursor):
         return 0
-    while i < c.argc:
-        if arg_is(c, i, b"count") and c.argc - i >= 2:
-            if not get_ll_or_reply(c, i + 1, &count, NULL):
-                return 0
-            if count < 1:
-                add_syntax_error(c)
-                return 0
-            i += 2
-        elif arg_is(c, i, b"match") and c.argc - i >= 2:
-            pat = c.argv[i + 1]
-            patlen = c.argvlen[i + 1]
-            use_pattern = not (patlen == 1 and pat[0] == c'*')
-            i += 2
-        elif arg_is(c, i, b"type") and c.argc - i >= 2:
-            type_idx = i + 1
-            i += 2
-        else:
-            add_syntax_error(c)
-            return 0
-    batch.keys.data = NULL
-    batch.keys.len = 0
-    batch.keys.cap = 0
-    batch.count = 0
-    # At most 10*COUNT more buckets. The reference computes count*10 in a
-    # signed long and stops when the post-decremented budget was 0; a COUNT
-    # so large that the product wraps behaves the same way here.
-    maxiterations = <unsigned long>count * 10
-    while True:
-        cursor = dict_scan(c.db.keys, cursor, _scan_collect, &batch)
-        if not cursor:
-            break
-        if maxiterations == 0:
-            break
-        maxiterations -= 1
-        if batch.count >= count:
-            break
+    if not parse_scan_opts(c, 2, True, &opts):
+        return 0
+    scan_batch_init(&batch)
+    cursor = scan_dict(c.db.keys, cursor, opts.count, scan_collect_key, &batch)
     add_array(c, 2)
     add_bulk_ll(c, <long long>cursor)       # Redis prints the cursor as a signed long long
     at = add_deferred_len(c)
-    off = 0
-    while off < batch.keys.len:
-        memcpy(&klen, batch.keys.data + off, sizeof(size_t))
-        off += sizeof(size_t)
-        key = batch.keys.data + off
-        off += klen
-        if use_pattern and not stringmatch(pat, patlen, key, klen, False):
+    while True:
+        key = scan_batch_next(&batch, &off, &klen)
+        if key == NULL:
+            break
+        if opts.use_pattern and not stringmatch(opts.pat, opts.patlen, key, klen, False):
             continue
-        if type_idx >= 0:
+        if opts.type_idx >= 0:
             o = lookup_key(c.srv, c.db, key, klen, LOOKUP_NOTOUCH)
             tname = obj_type_name(o)
-            if not arg_is(c, type_idx, tname):
+            if not arg_is(c, opts.type_idx, tname):
                 continue
         if expire_if_needed(c.srv, c.db, key, klen):
             continue
         add_bulk(c, key, klen)
         emitted += 1
-    rbuf_free(&batch.keys)
+    scan_batch_free(&batch)
     set_deferred_array(c, at, emitted)
     return 0
 
