@@ -930,7 +930,8 @@ cdef int hrandfield_command(Client c) except -1:
         if c.argc > 4 or (c.argc == 4 and not arg_is(c, 3, b"withvalues")):
             add_syntax_error(c)
             return 0
-        if c.argc == 4 and (l < -4611686018427387903 or l > 4611686018427387903):
+        # -LONG_MAX/2 .. LONG_MAX/2 (C division), so count*2 cannot overflow
+        if c.argc == 4 and (l < -(LLONG_MAX // 2) or l > LLONG_MAX // 2):
             add_error(c, b"ERR value is out of range")
             return 0
         _hrandfield_with_count(c, l, c.argc == 4)

@@ -594,19 +594,20 @@ def test_hrandfield_random_paths(diff, encoding, proto):
     assert seen == set(contents)
 
 
-def test_hrandfield_distribution(pe):
-    """Every field comes up about equally often (chi-square, df = 9)."""
+def test_hrandfield_distribution(diff):
+    """Every field comes up about equally often (chi-square, df = 9), in
+    both servers (the commands go to both so their statistics stay alike)."""
     for encoding_arg in ("v", "v" * 70):
-        pe.call("DEL", "h")
+        diff("DEL", "h")
         args = []
         for i in range(10):
             args += ["f%d" % i, encoding_arg]
-        pe.call("HSET", "h", *args)
+        diff("HSET", "h", *args)
         for count in ("-1000", "3"):
             counts = {}
             rounds = 1 if count == "-1000" else 333
             for _ in range(rounds):
-                for f in parse(pe.call("HRANDFIELD", "h", count)):
+                for f in parse(diff.both("HRANDFIELD", "h", count)[1]):
                     counts[f] = counts.get(f, 0) + 1
             total = sum(counts.values())
             expected = total / 10
@@ -690,14 +691,19 @@ def test_expired_hash(diff):
     diff("TTL", "h")
 
 
-def test_memory_usage(pe):
-    pe.call("HSET", "h", "a", "1")
-    small = int(pe.call("MEMORY", "USAGE", "h")[1:-2])
-    pe.call("HSET", "h", "b", "x" * 1000)
-    big = int(pe.call("MEMORY", "USAGE", "h")[1:-2])
+def test_memory_usage(diff):
+    def usage():
+        r, p = diff.both("MEMORY", "USAGE", "h")
+        assert r.startswith(b":") and p.startswith(b":")
+        return int(p[1:-2])
+    diff("HSET", "h", "a", "1")
+    small = usage()
+    diff("HSET", "h", "b", "x" * 1000)
+    big = usage()
     assert small > 0 and big > small + 1000
-    pe.call("HDEL", "h", "b")
-    assert int(pe.call("MEMORY", "USAGE", "h")[1:-2]) < big - 900
+    diff("HDEL", "h", "b")
+    assert usage() < big - 900
+    diff("MEMORY", "USAGE", "nokey")
 
 
 def test_multi_exec(diff):
@@ -813,25 +819,25 @@ def dump_listpack(conn, key):
     return data[off:off + n]
 
 
+@pytest.fixture(scope="module")
+def dump_redis():
+    """A private redis-server for the DUMP-based checks, so the shared
+    one's command statistics stay comparable with pyengine's."""
+    from conftest import _need_redis
+    from helpers import ServerProcess
+    _need_redis()
+    srv = ServerProcess("redis", extra_args=["--rdbcompression", "no"])
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
-def redis_conn(redis_server):
-    conn = RawConnectionWithConfig(redis_server.port)
+def redis_conn(dump_redis):
+    from helpers import RawConnection
+    conn = RawConnection(dump_redis.port)
+    conn.call("FLUSHALL")
     yield conn
-    conn.restore()
     conn.close()
-
-
-from helpers import RawConnection  # noqa: E402
-
-
-class RawConnectionWithConfig(RawConnection):
-    def __init__(self, port):
-        super().__init__(port)
-        self.call("CONFIG", "SET", "rdbcompression", "no")
-
-    def restore(self):
-        self.call("CONFIG", "SET", "rdbcompression", "yes")
-        self.call("FLUSHALL")
 
 
 SEQUENCES = [
@@ -859,3 +865,67 @@ def test_listpack_bytes_match_redis(redis_conn, seq):
     assert redis_conn.call("OBJECT", "ENCODING", "h") == b"$8\r\nlistpack\r\n"
     ours = py_hash_listpack(engine.instance.srv, 0, b"h")
     assert ours == dump_listpack(redis_conn, "h")
+
+
+def test_listpack_bytes_every_entry_encoding(redis_conn):
+    """Redis's 'Hash ziplist of various encodings' content (immediate, 13,
+    16, 24, 32, 64-bit integers; 6, 12 and 32-bit string lengths), built
+    with a huge hash-max-listpack-value, has Redis's exact bytes."""
+    from pyengine.embedded import Engine
+    from pyengine.t_hash import py_hash_listpack
+    redis_conn.call("CONFIG", "SET", "hash-max-listpack-value", "1000000")
+    try:
+        engine = Engine(hash_max_listpack_value=1000000)
+        cmds = [("HSET", "h", "ZIP_INT_8B", "127"), ("HSET", "h", "ZIP_INT_16B", "32767"),
+                ("HSET", "h", "ZIP_INT_24B", "-8388608"),
+                ("HSET", "h", "ZIP_INT_32B", "2147483647"),
+                ("HSET", "h", "ZIP_INT_64B", "9223372036854775807"),
+                ("HSET", "h", "ZIP_INT_NOT", "9223372036854775808"),
+                ("HSET", "h", "ZIP_INT_IMM_MIN", "0"), ("HSET", "h", "ZIP_INT_IMM_MAX", "12"),
+                ("HSET", "h", "ZIP_INT_13B", "-4096"),
+                ("HSET", "h", "ZIP_STR_06B", "x" * 31), ("HSET", "h", "ZIP_STR_14B", "x" * 8191),
+                ("HSET", "h", "ZIP_STR_32B", "x" * 65535), ("HINCRBY", "h", "ZIP_INT_8B", "1"),
+                ("HSET", "h", "ZIP_STR_14B", "y" * 4095)]
+        for cmd in cmds:
+            redis_conn.call(*cmd)
+            engine.execute(*cmd)
+        assert redis_conn.call("OBJECT", "ENCODING", "h") == b"$8\r\nlistpack\r\n"
+        assert py_hash_listpack(engine.instance.srv, 0, b"h") == dump_listpack(redis_conn, "h")
+    finally:
+        redis_conn.call("CONFIG", "SET", "hash-max-listpack-value", "64")
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_lp_fields = st.sampled_from(["a", "b", "c", "1", "-1", "300", "70000", "", "f" * 20])
+_lp_values = st.one_of(st.sampled_from(["0", "-5", "127", "128", "4096", "-40000", "9000000",
+                                        "5000000000", "01", "x", "", "v" * 63]),
+                       st.binary(max_size=64))
+_lp_ops = st.lists(st.one_of(
+    st.tuples(st.just("HSET"), _lp_fields, _lp_values),
+    st.tuples(st.just("HSETNX"), _lp_fields, _lp_values),
+    st.tuples(st.just("HDEL"), _lp_fields),
+    st.tuples(st.just("HINCRBY"), _lp_fields, st.integers(-10 ** 12, 10 ** 12).map(str)),
+    st.tuples(st.just("HINCRBYFLOAT"), _lp_fields, st.sampled_from(["0.5", "-1", "1e3"]))),
+    min_size=1, max_size=25)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(ops=_lp_ops)
+def test_listpack_bytes_random_ops(redis_conn, ops):
+    from pyengine.embedded import Engine, ResponseError
+    from pyengine.t_hash import py_hash_listpack
+    engine = Engine()
+    redis_conn.call("DEL", "h")
+    for op in ops:
+        cmd = (op[0], "h") + op[1:]
+        redis_conn.call(*cmd)
+        try:
+            engine.execute(*cmd)
+        except ResponseError:
+            pass
+    if redis_conn.call("OBJECT", "ENCODING", "h") == b"$8\r\nlistpack\r\n":
+        assert py_hash_listpack(engine.instance.srv, 0, b"h") == dump_listpack(redis_conn, "h")
+    else:
+        assert py_hash_listpack(engine.instance.srv, 0, b"h") is None
