@@ -313,6 +313,23 @@ def test_default_value_threshold(diff, size):
         same_contents(diff, key)
 
 
+@pytest.mark.parametrize("size", [0, 1, 254, 255, 256, 70000])
+def test_hashtable_value_lengths(diff, size):
+    """Values of every length class in the hashtable encoding's buffers."""
+    diff("HSET", "h", "long" * 20, "x", "v", "y" * size)
+    assert enc(diff, "h") == "hashtable"
+    diff("HGET", "h", "v")
+    diff("HSTRLEN", "h", "v")
+    diff("HINCRBYFLOAT", "h", "v", "1")          # never a float here
+    diff("HSET", "h", "v", "z" * (size + 1))
+    diff("HGET", "h", "v")
+    diff("HMGET", "h", "v", "long" * 20)
+    same_contents(diff, "h")
+    diff("COPY", "h", "h2")
+    same_contents(diff, "h2")
+    diff("HSCAN", "h2", "0", "MATCH", "v")
+
+
 def test_small_thresholds_step_by_step(small):
     diff = small
     for i in range(7):
