@@ -12,12 +12,12 @@ reverse-binary cursor (engine/dict), collects up to COUNT keys (at most
 from libc.string cimport memcpy, memcmp, memchr
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 
-from engine.dict cimport (pe_entry, dict_t, scan_fn, dict_iter, dict_iter_init, dict_iter_next,
-                          dict_iter_release, dict_scan, dict_size, dict_find, dict_fair_random)
+from engine.dict cimport (pe_entry, dict_t, dict_iter, dict_iter_init, dict_iter_next,
+                          dict_iter_release, dict_size, dict_find, dict_fair_random)
 from engine.object cimport (robj, obj_type_name, obj_encoding_name, obj_dup, obj_free,
                             OBJ_STRING, OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, LRU_CLOCK_MAX)
 from engine.resp cimport rbuf, rbuf_append, rbuf_free, resp_simple
-from engine.util cimport stringmatch, parse_cursor
+from engine.util cimport stringmatch
 from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_null, add_error,
                             add_error_len, add_array, add_simple, add_syntax_error, arg_is,
                             get_ll_or_reply, get_int_or_reply, add_expire_time_error,
@@ -27,6 +27,9 @@ from pyengine.db cimport (lookup_key, lookup_read, lookup_write, db_delete, db_a
                           db_take, get_expire, set_expire, remove_expire, key_is_expired,
                           expire_if_needed, empty_db, lfu_decr_and_return, signal_modified_key,
                           LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NONE, LOOKUP_WRITE)
+from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
+                           scan_batch_init, scan_batch_next, scan_batch_free,
+                           scan_collect_key, scan_dict)
 from pyengine.msgs cimport (MSG_NO_SUCH_KEY, MSG_SAME_OBJECT, MSG_DB_INDEX)
 
 cdef enum:
@@ -244,110 +247,11 @@ cdef int keys_command(Client c) except -1:
     return 0
 
 
-# ---- the SCAN machinery (shared with SSCAN and the other *SCAN commands) ---------
-
-cdef bint parse_scan_cursor(Client c, int i, unsigned long* cursor) noexcept:
-    """parseScanCursorOrReply: strtoul rules (engine.util.parse_cursor).
-    Replies the error and returns False on a bad cursor."""
-    if parse_cursor(c.argv[i], c.argvlen[i], cursor):
-        return True
-    add_error(c, b"ERR invalid cursor")
-    return False
-
-
-cdef bint parse_scan_opts(Client c, int first, bint keyspace, scan_opts* o) noexcept:
-    """Parse COUNT/MATCH (and TYPE when ``keyspace``: SCAN only) from
-    argv[first:], in any order, the last occurrence winning. Replies the
-    error (not an integer; syntax error for COUNT < 1, an unknown option or
-    a missing argument) and returns False on bad input."""
-    cdef int i = first
-    o.count = 10
-    o.pat = NULL
-    o.patlen = 0
-    o.use_pattern = False
-    o.type_idx = -1
-    while i < c.argc:
-        if arg_is(c, i, b"count") and c.argc - i >= 2:
-            if not get_ll_or_reply(c, i + 1, &o.count, NULL):
-                return False
-            if o.count < 1:
-                add_syntax_error(c)
-                return False
-            i += 2
-        elif arg_is(c, i, b"match") and c.argc - i >= 2:
-            o.pat = c.argv[i + 1]
-            o.patlen = c.argvlen[i + 1]
-            # exactly "*" matches everything: same as no pattern
-            o.use_pattern = not (o.patlen == 1 and o.pat[0] == c'*')
-            i += 2
-        elif keyspace and arg_is(c, i, b"type") and c.argc - i >= 2:
-            o.type_idx = i + 1
-            i += 2
-        else:
-            add_syntax_error(c)
-            return False
-    return True
-
-
-cdef void scan_batch_init(scan_batch* b) noexcept nogil:
-    b.recs.data = NULL
-    b.recs.len = 0
-    b.recs.cap = 0
-    b.count = 0
-
-
-cdef void scan_batch_free(scan_batch* b) noexcept nogil:
-    rbuf_free(&b.recs)
-
-
-cdef void scan_collect_key(void* privdata, pe_entry* e) noexcept:
-    """A scan_fn appending the entry's key as one record (a scan_batch*)."""
-    cdef scan_batch* b = <scan_batch*>privdata
-    cdef size_t n = e.klen
-    rbuf_append(&b.recs, <const char*>&n, sizeof(size_t))
-    rbuf_append(&b.recs, e.key, n)
-    b.count += 1
-
-
-cdef bint scan_batch_next(scan_batch* b, size_t* off, const char** s, size_t* n) noexcept nogil:
-    """Walk the records of a batch: start with off = 0; False at the end."""
-    if off[0] >= b.recs.len:
-        return False
-    memcpy(n, b.recs.data + off[0], sizeof(size_t))
-    off[0] += sizeof(size_t)
-    s[0] = b.recs.data + off[0]
-    off[0] += n[0]
-    return True
-
-
-cdef unsigned long scan_dict_batch(dict_t* d, unsigned long cursor, long long count,
-                                   scan_fn fn, scan_batch* b) noexcept:
-    """One SCAN call's walk: visit buckets from ``cursor`` with ``fn``
-    (which appends to ``b`` and counts) until the scan completes, ``b``
-    holds ``count`` elements, or 10*count more buckets were visited (so a
-    sparse table cannot stall the server). Returns the next cursor.
-
-    The reference computes count*10 in a signed long and stops when the
-    post-decremented budget was 0; a COUNT so large that the product wraps
-    behaves the same way here."""
-    cdef unsigned long maxiterations = <unsigned long>count * 10
-    while True:
-        cursor = dict_scan(d, cursor, fn, b)
-        if not cursor:
-            break
-        if maxiterations == 0:
-            break
-        maxiterations -= 1
-        if b.count >= count:
-            break
-    return cursor
-
-
 cdef int scan_command(Client c) except -1:
     cdef unsigned long cursor
     cdef scan_opts opts
     cdef scan_batch batch
-    cdef size_t off, klen, at
+    cdef size_t off = 0, klen, at
     cdef const char* key
     cdef long long emitted = 0
     cdef robj* o
@@ -357,12 +261,14 @@ cdef int scan_command(Client c) except -1:
     if not parse_scan_opts(c, 2, True, &opts):
         return 0
     scan_batch_init(&batch)
-    cursor = scan_dict_batch(c.db.keys, cursor, opts.count, scan_collect_key, &batch)
+    cursor = scan_dict(c.db.keys, cursor, opts.count, scan_collect_key, &batch)
     add_array(c, 2)
     add_bulk_ll(c, <long long>cursor)       # Redis prints the cursor as a signed long long
     at = add_deferred_len(c)
-    off = 0
-    while scan_batch_next(&batch, &off, &key, &klen):
+    while True:
+        key = scan_batch_next(&batch, &off, &klen)
+        if key == NULL:
+            break
         if opts.use_pattern and not stringmatch(opts.pat, opts.patlen, key, klen, False):
             continue
         if opts.type_idx >= 0:

@@ -74,9 +74,9 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_null, add
 from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
                           db_replace_value, signal_modified_key)
 from pyengine.msgs cimport MSG_MUST_BE_POSITIVE
-from pyengine.t_keys cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
-                              scan_batch_init, scan_batch_free, scan_collect_key,
-                              scan_dict_batch, scan_batch_next)
+from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
+                            scan_batch_init, scan_batch_free, scan_collect_key, scan_dict,
+                            scan_batch_next)
 
 cdef enum:
     MAX_INTSET_CAP = 1 << 30            # Redis caps set-max-intset-entries here
@@ -1049,11 +1049,14 @@ cdef int sscan_command(Client c) except -1:
         set_deferred_array(c, at, emitted)
         return 0
     scan_batch_init(&batch)
-    cursor = scan_dict_batch(<dict_t*>o.u.ptr, cursor, opts.count, scan_collect_key, &batch)
+    cursor = scan_dict(<dict_t*>o.u.ptr, cursor, opts.count, scan_collect_key, &batch)
     add_bulk_ll(c, <long long>cursor)
     at = add_deferred_len(c)
     off = 0
-    while scan_batch_next(&batch, &off, &s, &n):
+    while True:
+        s = scan_batch_next(&batch, &off, &n)
+        if s == NULL:
+            break
         if opts.use_pattern and not stringmatch(opts.pat, opts.patlen, s, n, False):
             continue
         add_bulk(c, s, n)

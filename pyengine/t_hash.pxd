@@ -1,0 +1,15 @@
+# The hash type: encoding-agnostic API (for SORT's BY/GET hash fields and
+# other users) and the hash commands. Design at the top of t_hash.pyx.
+
+from engine.object cimport robj
+from pyengine.core cimport Server
+
+cdef robj* hash_new() noexcept nogil
+cdef unsigned long hash_length(robj* o) noexcept nogil
+cdef bint hash_get(robj* o, const char* f, size_t flen, const char** vstr, size_t* vlen,
+                   long long* vll) noexcept nogil
+cdef bint hash_exists(robj* o, const char* f, size_t flen) noexcept nogil
+cdef int hash_set(Server srv, robj* o, const char* f, size_t flen, const char* v,
+                  size_t vlen) noexcept
+cdef bint hash_delete(robj* o, const char* f, size_t flen) noexcept nogil
+cdef void hash_convert(robj* o) noexcept nogil
