@@ -84,6 +84,9 @@ def build_parser():
                    % (QUICK_REQUESTS, QUICK_KEYS))
     c.add_argument("--memory", action="store_true",
                    help="compare bytes per key instead of throughput")
+    c.add_argument("--dataset", default="strings",
+                   choices=["strings", "hashes", "zsets", "list", "aggregates"],
+                   help="--memory data: strings (default), one aggregate type, or all three")
     c.add_argument("--keys", type=_positive, default=None,
                    help="keys for --memory (default 1000000, --quick %d)" % QUICK_KEYS)
     c.add_argument("--json", metavar="PATH", help="write the results as JSON")
@@ -120,12 +123,23 @@ def _throughput(args):
 
 
 def _memory(args):
-    keys = args.keys or (QUICK_KEYS if args.quick else 1000000)
     meta = report.machine_meta()
-    m = memory.run_memory(keys)
-    result = {"kind": "memory", "meta": meta, "params": {"keys": keys, "quick": args.quick},
-              "memory": m}
-    return result, "memory", report.memory_markdown(result)
+    if args.dataset == "strings":
+        keys = args.keys or (QUICK_KEYS if args.quick else 1000000)
+        m = memory.run_memory(keys)
+        result = {"kind": "memory", "meta": meta, "params": {"keys": keys, "quick": args.quick},
+                  "memory": m}
+        return result, "memory", report.memory_markdown(result)
+    names = ["hashes", "zsets", "list"] if args.dataset == "aggregates" else [args.dataset]
+    results = []
+    for name in names:
+        _desc, keys, per_key, _unit = memory.DATASETS[name]
+        if args.quick:
+            keys, per_key = (keys, per_key // 100) if name == "list" else (keys // 100, per_key)
+        results.append(memory.run_memory(keys, dataset=name, per_key=per_key))
+    result = {"kind": "memory-aggregates", "meta": meta,
+              "params": {"datasets": names, "quick": args.quick}, "memory": results}
+    return result, "memory-aggregates", report.aggregates_markdown(result)
 
 
 def _on_sigterm(signum, frame):

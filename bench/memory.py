@@ -15,6 +15,11 @@ a shared machine), each freshly started with identical flags:
 3. wait until ``used_memory`` is stable again (incremental rehash done),
    read both figures again.
 
+Datasets (``--dataset``): ``strings`` (the default: N keys), and the
+aggregates ``hashes`` (100k hashes of 10 fields), ``zsets`` (100k sorted sets
+of 10 members) and ``list`` (one list of 1M elements). For aggregates the
+figures are per item (field, member, element) as well as per key.
+
 Bytes per key = (after - before) / N, for RSS (what the operating system
 charges: values, keys, hash table, allocator overhead and fragmentation) and
 for ``used_memory`` (what each server's allocator accounting reports; Redis
@@ -31,28 +36,87 @@ TARGET_RATIO = 1.5
 BATCH = 10000
 
 
+def _cmd(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
 def command_batches(n, batch=BATCH):
-    """The load, as RESP bytes in batches of ``batch`` SET commands."""
+    """The string load, as (RESP bytes, expected replies) in batches of
+    ``batch`` SET commands."""
     out = []
     for start in range(0, n, batch):
         parts = []
         for i in range(start, min(start + batch, n)):
-            k = b"key:%d" % i
-            v = b"val:%d" % i
-            parts.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
-        out.append((min(start + batch, n) - start, b"".join(parts)))
+            parts.append(_cmd(b"SET", b"key:%d" % i, b"val:%d" % i))
+        out.append((b"".join(parts), b"+OK\r\n" * (min(start + batch, n) - start)))
     return out
 
 
+def aggregate_batches(kind, keys, per_key, batch=BATCH):
+    """(RESP bytes, expected replies) loading ``keys`` aggregates of
+    ``per_key`` items each: hashes (HSET h:<i> f<j> v<j> ...), zsets
+    (ZADD z:<i> <j> m<j> ...) or one list (RPUSH in runs of 1000)."""
+    out = []
+    if kind == "list":
+        total = 0
+        cmds, expected = [], []
+        for start in range(0, per_key, 1000):
+            items = [b"element:%d" % j for j in range(start, min(start + 1000, per_key))]
+            total += len(items)
+            cmds.append(_cmd(b"RPUSH", b"list", *items))
+            expected.append(b":%d\r\n" % total)
+            if len(cmds) == 100:
+                out.append((b"".join(cmds), b"".join(expected)))
+                cmds, expected = [], []
+        if cmds:
+            out.append((b"".join(cmds), b"".join(expected)))
+        return out
+    per_batch = max(1, batch // per_key)
+    for start in range(0, keys, per_batch):
+        cmds = []
+        n = min(start + per_batch, keys) - start
+        for i in range(start, start + n):
+            if kind == "hashes":
+                args = [b"HSET", b"h:%d" % i]
+                for j in range(per_key):
+                    args += [b"field:%d" % j, b"value:%d" % j]
+            else:
+                args = [b"ZADD", b"z:%d" % i]
+                for j in range(per_key):
+                    args += [b"%d" % j, b"member:%d" % j]
+            cmds.append(_cmd(*args))
+        out.append((b"".join(cmds), (b":%d\r\n" % per_key) * n))
+    return out
+
+
+# name -> (description, keys, items per key, unit); --quick divides by 100
+DATASETS = {
+    "strings": ("`key:<i>` -> `val:<i>` by pipelined SET", 1000000, 1, "key"),
+    "hashes": ("hashes `h:<i>` of 10 fields `field:<j>` -> `value:<j>` (HSET)", 100000, 10,
+               "field"),
+    "zsets": ("sorted sets `z:<i>` of 10 members `member:<j>` scored <j> (ZADD)", 100000, 10,
+              "member"),
+    "list": ("one list of `element:<j>` (RPUSH)", 1, 1000000, "element"),
+}
+
+
+def dataset_batches(name, keys, per_key):
+    if name == "strings":
+        return command_batches(keys)
+    return aggregate_batches(name, keys, per_key)
+
+
 def load(port, batches):
-    """Send every batch and check each reply is +OK."""
+    """Send every batch and check the replies are exactly the expected ones."""
     with Connection(port, timeout=120.0) as c:
-        for count, data in batches:
+        for data, expected in batches:
             c.send(data)
-            got = c.read_exact(5 * count)
-            if got != b"+OK\r\n" * count:
-                raise BenchError("unexpected reply while loading keys: %r"
-                                 % got[:200])
+            got = c.read_exact(len(expected))
+            if got != expected:
+                raise BenchError("unexpected reply while loading: %r" % got[:200])
 
 
 def used_memory(srv):
@@ -72,8 +136,10 @@ def settle(srv, timeout=5.0, interval=0.25):
     return last
 
 
-def measure(kind, n, batches, log=sys.stderr):
-    """Load ``batches`` (n keys) into a fresh ``kind`` server; its figures."""
+def measure(kind, n, batches, log=sys.stderr, items=None):
+    """Load ``batches`` (n keys, ``items`` elements in all) into a fresh
+    ``kind`` server; its figures."""
+    items = items or n
     with Server(kind) as srv:
         used0 = settle(srv)
         rss0 = srv.rss_bytes()
@@ -95,6 +161,8 @@ def measure(kind, n, batches, log=sys.stderr):
         "used_before": used0, "used_after": used1,
         "rss_per_key": (rss1 - rss0) / n,
         "used_per_key": (used1 - used0) / n,
+        "rss_per_item": (rss1 - rss0) / items,
+        "used_per_item": (used1 - used0) / items,
         "load_seconds": load_s,
     }
     log.write("%-8s %d keys loaded in %.1fs: RSS %+.1f MB (%.1f B/key), used_memory %+.1f MB"
@@ -104,15 +172,17 @@ def measure(kind, n, batches, log=sys.stderr):
     return res
 
 
-def run_memory(n, log=sys.stderr):
-    """Measure both servers; {'keys', 'redis': {...}, 'pyengine': {...}, ratios}."""
-    batches = command_batches(n)
-    out = {"keys": n}
+def run_memory(n, log=sys.stderr, dataset="strings", per_key=1):
+    """Measure both servers on one dataset; {'keys', 'items', 'redis': {...},
+    'pyengine': {...}, ratios}. Ratios compare bytes per item."""
+    batches = dataset_batches(dataset, n, per_key)
+    out = {"keys": n, "dataset": dataset, "items": n * per_key, "per_key": per_key,
+           "unit": DATASETS[dataset][3], "description": DATASETS[dataset][0]}
     for kind in KINDS:
-        out[kind] = measure(kind, n, batches, log)
+        out[kind] = measure(kind, n, batches, log, n * per_key)
     r, p = out["redis"], out["pyengine"]
-    out["rss_ratio"] = p["rss_per_key"] / r["rss_per_key"] if r["rss_per_key"] > 0 else None
-    out["used_ratio"] = p["used_per_key"] / r["used_per_key"] if r["used_per_key"] > 0 else None
+    out["rss_ratio"] = p["rss_per_item"] / r["rss_per_item"] if r["rss_per_item"] > 0 else None
+    out["used_ratio"] = p["used_per_item"] / r["used_per_item"] if r["used_per_item"] > 0 else None
     out["target"] = TARGET_RATIO
     out["met"] = None if out["rss_ratio"] is None else out["rss_ratio"] <= TARGET_RATIO
     return out

@@ -132,6 +132,29 @@ def memory_markdown(result):
     return "\n".join(lines) + "\n"
 
 
+def aggregates_markdown(result):
+    """One row per aggregate dataset: bytes per item from RSS and used_memory."""
+    meta = result["meta"]
+    lines = [
+        "Memory of aggregates, %s; bytes per item = (after - before) / items." % meta["date"],
+        "Machine: %d CPUs, load average %.2f; commit %s%s."
+        % (meta["cpus"], meta["loadavg"][0], meta["commit"] or "?",
+           "; **--quick (smoke run)**" if result["params"].get("quick") else ""),
+        "",
+        "| dataset | items | RSS B/item redis | RSS B/item pyengine | ratio | used_memory B/item "
+        "redis | used_memory B/item pyengine | ratio | target | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for m in result["memory"]:
+        r, p = m["redis"], m["pyengine"]
+        target, status = _verdict(m["target"], m["met"], "<=")
+        lines.append("| %s (%s) | %s | %.1f | %.1f | %s | %.1f | %.1f | %s | %s | %s |" % (
+            m["dataset"], m["description"], format(m["items"], ","), r["rss_per_item"],
+            p["rss_per_item"], _ratio(m["rss_ratio"]), r["used_per_item"], p["used_per_item"],
+            _ratio(m["used_ratio"]), target, status))
+    return "\n".join(lines) + "\n"
+
+
 def write_json(path, result):
     with open(path, "w") as f:
         json.dump(result, f, indent=2, sort_keys=True)
