@@ -58,6 +58,7 @@ index/insert/replace O(n / node size) to find the node plus O(node size);
 delete range O(nodes touched); iteration O(1) per element.
 """
 
+from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memmove, memcmp
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
@@ -85,8 +86,7 @@ _levels[3] = 32768
 _levels[4] = 65536
 
 cdef size_t _packed_threshold = 1 << 30
-cdef uchar* _scratch = NULL      # compression output buffer, grown on demand
-cdef size_t _scratch_cap = 0
+cdef uchar* _scratch = NULL      # compression output buffer (SCRATCH_MAX bytes), made on first use
 
 
 cdef bint ql_set_packed_threshold(unsigned long long sz) noexcept nogil:
@@ -149,7 +149,7 @@ cdef const char* ql_lzf_data(ql_node* node, size_t* clen) noexcept nogil:
 cdef bint _compress_node(ql_node* node) noexcept nogil:
     """Replace a raw inner node's entry by its LZF form when that saves at
     least MIN_COMPRESS_IMPROVE bytes. True if it did."""
-    global _scratch, _scratch_cap
+    global _scratch
     cdef uchar* out
     cdef uchar* blob
     cdef size_t clen
@@ -159,24 +159,30 @@ cdef bint _compress_node(ql_node* node) noexcept nogil:
     node.recompress = 0
     if node.sz < MIN_COMPRESS_BYTES:
         return False
+    # the output buffer is scratch space, not data: plain malloc, outside
+    # used_memory (Redis compresses into a stack buffer); no memory, no
+    # compression
     if node.sz <= SCRATCH_MAX:
-        if _scratch_cap < node.sz:
-            _scratch = <uchar*>mem_realloc(_scratch, SCRATCH_MAX)
-            _scratch_cap = SCRATCH_MAX
+        if _scratch == NULL:
+            _scratch = <uchar*>malloc(SCRATCH_MAX)
+            if _scratch == NULL:
+                return False
         out = _scratch
     else:
-        out = <uchar*>mem_alloc(node.sz)
+        out = <uchar*>malloc(node.sz)
+        if out == NULL:
+            return False
         temp = True
     clen = lzf_compress(node.entry, node.sz, out, node.sz)
     if clen == 0 or clen + MIN_COMPRESS_IMPROVE >= node.sz:
         if temp:
-            mem_free(out)
+            free(out)
         return False
     blob = <uchar*>mem_alloc(LZF_HDR + clen)
     (<size_t*>blob)[0] = clen
     memcpy(blob + LZF_HDR, out, clen)
     if temp:
-        mem_free(out)
+        free(out)
     mem_free(node.entry)
     node.entry = blob
     node.encoding = QL_ENC_LZF

@@ -33,7 +33,7 @@ clients are served after the command, in ``handleClientsBlockedOnKeys``;
 the same two points apply here: mark the key ready in ``db_add`` (and in the
 paths that bypass it, ``db_add_moved`` and SWAPDB) and serve the waiting
 clients after ``call`` returns in the dispatcher. BLMOVE/BRPOPLPUSH and
-BLMPOP then reuse ``_lmove_generic`` and ``_mpop_generic`` below for the
+BLMPOP then reuse ``lmove_generic`` and ``mpop_generic`` below for the
 non-blocking case, like Redis's blmoveGenericCommand/blockingPopGeneric.
 """
 
@@ -62,10 +62,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
-# Redis's LIST_HEAD / LIST_TAIL ends (LEFT / RIGHT)
 cdef enum:
-    LIST_HEAD = 0
-    LIST_TAIL = 1
     SMALL_COPY = 128            # LMOVE copies elements up to this size on the stack
 
 # Error texts only this module sends.
@@ -84,7 +81,7 @@ cdef inline quicklist* _ql(robj* o) noexcept nogil:
     return <quicklist*>o.u.ptr
 
 
-cdef robj* _list_object(quicklist* ql) noexcept nogil:
+cdef robj* list_object(quicklist* ql) noexcept nogil:
     """A list value owning ``ql`` (16 bytes: header + pointer)."""
     cdef robj* o = <robj*>mem_alloc(PE_OBJ_HEADER + sizeof(void*))
     o.type = OBJ_LIST
@@ -106,7 +103,7 @@ cdef inline int _clamp_int(long long v) noexcept nogil:
 
 cdef robj* list_new(Server srv) noexcept:
     """An empty list with the server's current node size and depth."""
-    return _list_object(ql_create(_clamp_int(srv.list_max_listpack_size),
+    return list_object(ql_create(_clamp_int(srv.list_max_listpack_size),
                                   _clamp_int(srv.list_compress_depth)))
 
 
@@ -119,7 +116,7 @@ cdef size_t _list_usage(robj* o) noexcept nogil:
 
 
 cdef robj* _list_dup(robj* o) noexcept nogil:
-    return _list_object(ql_dup(_ql(o)))
+    return list_object(ql_dup(_ql(o)))
 
 
 obj_register_type(OBJ_LIST, _list_free, _list_usage, _list_dup)
@@ -151,7 +148,7 @@ cdef inline void _add_entry(Client c, ql_entry* e) noexcept:
         add_bulk(c, e.value, e.sz)
 
 
-cdef void _add_range_reply(Client c, quicklist* ql, long start, long end, bint reverse) noexcept:
+cdef void add_list_range_reply(Client c, quicklist* ql, long start, long end, bint reverse) noexcept:
     """Reply the elements [start, end] (negative indexes count from the
     tail), reversed when ``reverse`` (addListRangeReply)."""
     cdef long llen = <long>ql.count
@@ -183,7 +180,7 @@ cdef void _arity_error(Client c) noexcept:
     add_error_len(c, msg, len(msg))
 
 
-cdef bint _list_position(Client c, int i, int* where) noexcept:
+cdef bint list_position(Client c, int i, int* where) noexcept:
     """LEFT / RIGHT (any case); else a syntax error reply and False."""
     if arg_is(c, i, b"right"):
         where[0] = LIST_TAIL
@@ -269,10 +266,10 @@ cdef int _pop_generic(Client c, int where) noexcept:
     llen = <long long>ql.count
     rangelen = count if count < llen else llen
     if where == LIST_HEAD:
-        _add_range_reply(c, ql, 0, rangelen - 1, False)
+        add_list_range_reply(c, ql, 0, rangelen - 1, False)
         ql_del_range(ql, 0, rangelen)
     else:
-        _add_range_reply(c, ql, -rangelen, -1, True)
+        add_list_range_reply(c, ql, -rangelen, -1, True)
         ql_del_range(ql, -rangelen, rangelen)
     _elements_removed(c, c.argv[1], c.argvlen[1], o, rangelen)
     return 0
@@ -310,7 +307,7 @@ cdef int lrange_command(Client c) except -1:
         return 0
     if check_type(c, o, OBJ_LIST):
         return 0
-    _add_range_reply(c, _ql(o), start, end, False)
+    add_list_range_reply(c, _ql(o), start, end, False)
     return 0
 
 
@@ -547,7 +544,7 @@ cdef int lpos_command(Client c) except -1:
 
 # ---- LMOVE RPOPLPUSH ------------------------------------------------------------------------------
 
-cdef int _lmove_generic(Client c, int wherefrom, int whereto) noexcept:
+cdef int lmove_generic(Client c, int wherefrom, int whereto) noexcept:
     """Pop from argv[1] at ``wherefrom``, push to argv[2] at ``whereto``,
     reply the element (lmoveGenericCommand)."""
     cdef robj* sobj = lookup_write(c, c.argv[1], c.argvlen[1])
@@ -594,18 +591,18 @@ cdef int _lmove_generic(Client c, int wherefrom, int whereto) noexcept:
 
 cdef int lmove_command(Client c) except -1:
     cdef int wherefrom, whereto
-    if not _list_position(c, 3, &wherefrom) or not _list_position(c, 4, &whereto):
+    if not list_position(c, 3, &wherefrom) or not list_position(c, 4, &whereto):
         return 0
-    return _lmove_generic(c, wherefrom, whereto)
+    return lmove_generic(c, wherefrom, whereto)
 
 
 cdef int rpoplpush_command(Client c) except -1:
-    return _lmove_generic(c, LIST_TAIL, LIST_HEAD)
+    return lmove_generic(c, LIST_TAIL, LIST_HEAD)
 
 
 # ---- LMPOP ----------------------------------------------------------------------------------------
 
-cdef int _mpop_generic(Client c, int first, long long numkeys, int where, long long count) noexcept:
+cdef int mpop_generic(Client c, int first, long long numkeys, int where, long long count) noexcept:
     """Pop up to ``count`` elements from the first non-empty list among
     argv[first : first + numkeys]; reply [key, [elements]] or a null array."""
     cdef long long j, llen, rangelen
@@ -627,10 +624,10 @@ cdef int _mpop_generic(Client c, int first, long long numkeys, int where, long l
         add_array(c, 2)
         add_bulk(c, c.argv[k], c.argvlen[k])
         if where == LIST_HEAD:
-            _add_range_reply(c, ql, 0, rangelen - 1, False)
+            add_list_range_reply(c, ql, 0, rangelen - 1, False)
             ql_del_range(ql, 0, rangelen)
         else:
-            _add_range_reply(c, ql, -rangelen, -1, True)
+            add_list_range_reply(c, ql, -rangelen, -1, True)
             ql_del_range(ql, -rangelen, rangelen)
         _elements_removed(c, c.argv[k], c.argvlen[k], o, rangelen)
         return 0
@@ -649,7 +646,7 @@ cdef int lmpop_command(Client c) except -1:
         add_syntax_error(c)
         return 0
     where_idx = numkeys + 2
-    if not _list_position(c, <int>where_idx, &where):
+    if not list_position(c, <int>where_idx, &where):
         return 0
     j = <int>where_idx + 1
     while j < c.argc:
@@ -663,7 +660,7 @@ cdef int lmpop_command(Client c) except -1:
         j += 1
     if count == -1:
         count = 1
-    return _mpop_generic(c, 2, numkeys, where, count)
+    return mpop_generic(c, 2, numkeys, where, count)
 
 
 # ---- DEBUG and DIGEST helpers (Python, not on any hot path) -----------------------------------

@@ -342,3 +342,31 @@ def _run_model(fill, compress, prefill, program):
     c = ql.dup()
     c.check()
     assert c.items() == model
+
+
+def test_memory_is_returned():
+    """Every byte a list allocates (nodes, listpacks, LZF blobs, plain
+    nodes) is freed with it: used_memory goes back to where it was."""
+    from engine._mem import used_memory
+    import gc
+    gc.collect()
+    before = used_memory()
+    with packed_threshold(300):
+        for fill, depth in [(-2, 0), (3, 1), (1, 2), (-1, 3)]:
+            ql = QuickList(fill=fill, compress=depth)
+            for i in range(500):
+                ql.push_tail(b"%d-" % i + b"m" * (i % 400))
+                ql.push_head(b"%d" % i)
+            for i in range(0, 900, 13):
+                ql.insert(i, b"ins" * (i % 150), after=bool(i % 2))
+                ql.replace(i + 1, b"rep" * (i % 130))
+            ql.remove(b"7")
+            ql.delete_range(100, 200)
+            c = ql.dup()
+            for _ in range(50):
+                ql.pop()
+                c.pop(tail=True)
+            assert used_memory() > before
+            del ql, c
+            gc.collect()
+            assert used_memory() == before
