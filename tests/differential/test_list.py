@@ -626,3 +626,26 @@ def test_expired_list(diff):
     diff("TTL", "l3")
     diff("LPOP", "l3", "2")
     diff("TTL", "l3")
+
+
+def _changes(conn):
+    info = conn.call("INFO", "persistence").decode()
+    return int(re.search(r"rdb_changes_since_last_save:(\d+)", info).group(1))
+
+
+@pytest.mark.parametrize("cmd", [
+    ("RPUSH", "l", "x", "y", "z"), ("LPUSH", "l", "x"), ("RPUSHX", "l", "a", "b"),
+    ("LPUSHX", "missing", "a"), ("LPOP", "l"), ("RPOP", "l", "3"), ("LPOP", "l", "0"),
+    ("LPOP", "l", "100"), ("LSET", "l", "1", "q"), ("LSET", "l", "100", "q"),
+    ("LINSERT", "l", "AFTER", "b", "n"), ("LINSERT", "l", "AFTER", "nope", "n"),
+    ("LREM", "l", "0", "a"), ("LREM", "l", "0", "nope"), ("LTRIM", "l", "1", "-2"),
+    ("LTRIM", "l", "5", "1"), ("LMOVE", "l", "m", "LEFT", "RIGHT"), ("RPOPLPUSH", "l", "l"),
+    ("LMPOP", "2", "x", "l", "RIGHT", "COUNT", "4"), ("LRANGE", "l", "0", "-1"), ("LPOS", "l", "a"),
+], ids=lambda a: " ".join(a))
+def test_dirty_counter(diff, cmd):
+    """Changes counted like Redis (INFO rdb_changes_since_last_save)."""
+    diff("RPUSH", "l", "a", "b", "c", "a", "d", "a", "e")
+    before = (_changes(diff.r), _changes(diff.p))
+    diff(*cmd)
+    after = (_changes(diff.r), _changes(diff.p))
+    assert after[1] - before[1] == after[0] - before[0]
