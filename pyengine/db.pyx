@@ -528,6 +528,10 @@ TYPE_IDS = {"string": 0, "list": 1, "set": 2, "zset": 3, "hash": 4, "stream": 6}
 # the (kind, bytes) parts DEBUG DIGEST mixes ("mix" keeps order, "xor" not).
 DIGEST_PARTS = {}
 
+# Types with more to say in DEBUG OBJECT: name -> callable(Server, dbid, key)
+# giving (serializedlength, extra text appended to the line).
+DEBUG_OBJECT = {}
+
 
 cdef inline robj* _peek(Server srv, int dbid, bytes key):
     cdef pe_entry* e = dict_find(srv.dbs[dbid].keys, key, len(key))

@@ -5,9 +5,9 @@ as plain functions. The table loader binds each declaration's ``function``
 to one of these and refuses implementations nobody declared.
 """
 
-from pyengine import multi, t_bitops, t_conn, t_hash, t_keys, t_server, t_set, t_string
+from pyengine import multi, t_bitops, t_conn, t_hash, t_keys, t_list, t_server, t_set, t_string
 
-MODULES = (t_conn, t_string, t_bitops, t_keys, t_set, t_hash, t_server, multi)
+MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_server, multi)
 
 
 def all_procs():

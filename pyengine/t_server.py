@@ -1147,6 +1147,9 @@ DEBUG_HELP = [
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "STRINGMATCH-TEST",
@@ -1240,9 +1243,12 @@ def debug_command(c):
         tname, enc, lru, _expire = info
         idle = pdb.py_idle_seconds(c.srv, c.dbid, args[2])
         refcount = pdb.py_refcount(c.srv, c.dbid, args[2])
-        c.reply_simple("Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d" % (
-            pdb.py_value_address(c.srv, c.dbid, args[2]), refcount, enc,
-            pdb.py_serialized_length(c.srv, c.dbid, args[2]), lru, idle))
+        if tname in pdb.DEBUG_OBJECT:
+            serlen, extra = pdb.DEBUG_OBJECT[tname](c.srv, c.dbid, args[2])
+        else:
+            serlen, extra = pdb.py_serialized_length(c.srv, c.dbid, args[2]), ""
+        c.reply_simple("Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s" % (
+            pdb.py_value_address(c.srv, c.dbid, args[2]), refcount, enc, serlen, lru, idle, extra))
     elif sub == b"sdslen" and n == 3:
         info = pdb.py_lookup(c.srv, c.dbid, args[2])
         if info is None:
@@ -1256,6 +1262,17 @@ def debug_command(c):
                        "val_sds_avail:%d, val_zmalloc: %d" % (
                            len(args[2]), len(args[2]), len(val), 0,
                            pdb.py_mem_usage(c.srv, c.dbid, args[2])))
+    elif sub == b"quicklist-packed-threshold" and n == 3:
+        from pyengine import t_list
+        from pyengine.config import memtoull
+        try:
+            size = memtoull(_cstr(args[2]).decode("latin-1"))
+        except ValueError:
+            size = None
+        if size is None or not t_list.set_packed_threshold(size):
+            c.reply_error("ERR argument must be a memory value bigger than 1 and smaller than 4gb")
+            return
+        c.reply_ok()
     elif sub == b"digest" and n == 2:
         c.reply_simple(dataset_digest(c.srv).hex())
     elif sub == b"digest-value" and n >= 2:

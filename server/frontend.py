@@ -277,13 +277,15 @@ class Frontend:
         if cfg["save"]:
             inst.log("warning", "WARNING: 'save' rules are configured but RDB snapshots are not "
                                 "available in this build yet; data lives in memory only.")
+        # handlers first (as Redis's initServer does): a SIGTERM that arrives
+        # once the port accepts connections must shut down cleanly
+        self._install_signals()
         try:
             self.open()
         except SystemExit as e:
             return e.code or 1
         port = cfg["port"]
         inst.log("notice", "Running mode=standalone, port=%d." % port)
-        self._install_signals()
         pidfile = cfg["pidfile"]
         if not pidfile and cfg["daemonize"]:
             pidfile = "/var/run/redis.pid"
