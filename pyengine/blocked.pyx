@@ -32,6 +32,9 @@ from pyengine.core cimport (Server, Client, Command, Db, add_null_array, add_err
 from pyengine.dispatch cimport call
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
+cdef extern from "<math.h>" nogil:
+    long double ceill(long double x)
+
 
 cdef bint may_block(Client c) noexcept:
     """False inside MULTI/EXEC: the command must answer as if timed out."""
@@ -181,20 +184,18 @@ def reset_client(Client c):
 
 cdef bint get_timeout_or_reply(Client c, int i, long long* out) noexcept:
     """A blocking timeout in seconds (getTimeoutFromObjectOrReply): the
-    absolute unix ms it ends, 0 for "forever" (as in Redis, anything under a
-    millisecond truncates to 0), or False after replying Redis's error."""
+    absolute unix ms it ends, 0 for "forever", or False after replying
+    Redis's error. Like Redis, the milliseconds are rounded up (0.0001 s
+    waits 1 ms), so only 0 (or a negative value rounding up to 0) is forever."""
     cdef long double secs
     cdef long long tval
     if not get_ld_or_reply(c, i, &secs, b"ERR timeout is not a float or out of range"):
         return False
-    tval = <long long>(secs * 1000.0)
+    tval = <long long>ceill(secs * 1000.0)
     if tval < 0:
         add_error(c, b"ERR timeout is negative")
         return False
     if tval > 0:
-        if tval > 9223372036854775807 - mstime():
-            add_error(c, b"ERR timeout is out of range")
-            return False
         tval += mstime()
     out[0] = tval
     return True

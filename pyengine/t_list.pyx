@@ -60,6 +60,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_bulk_ll, arg_is, get_ll_or_reply, get_range_or_reply, check_type,
                             add_deferred_len, set_deferred_array, proc_capsule)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
+from pyengine.blocked cimport may_block, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
 cdef enum:
@@ -663,6 +664,137 @@ cdef int lmpop_command(Client c) except -1:
     return mpop_generic(c, 2, numkeys, where, count)
 
 
+# ---- blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP --------------------------------------
+#
+# Each first tries its non-blocking work; when every key is missing it
+# parks the client (pyengine.blocked). A list key appearing (every list is
+# created through _create_list_key -> db_add, which signals the key) re-runs
+# the command. During such a re-run a key of another type is not an error
+# but "not ready": Redis 7.0 only serves blocked clients from a list.
+
+cdef int _first_list(Client c, int first, int numkeys) noexcept:
+    """Index of the first argv key among argv[first:first+numkeys] holding a
+    list, -1 when none does, -2 after a WRONGTYPE reply."""
+    cdef int k
+    cdef robj* o
+    for k in range(first, first + numkeys):
+        o = lookup_write(c, c.argv[k], c.argvlen[k])
+        if o == NULL:
+            continue
+        if o.type != OBJ_LIST:
+            if c.reprocessing:
+                continue
+            check_type(c, o, OBJ_LIST)
+            return -2
+        return k
+    return -1
+
+
+cdef list _argv_keys(Client c, int first, int numkeys):
+    return [PyBytes_FromStringAndSize(c.argv[k], c.argvlen[k]) for k in range(first, first + numkeys)]
+
+
+cdef int _blocking_pop(Client c, int where) except -1:
+    """BLPOP / BRPOP key [key ...] timeout."""
+    cdef long long timeout
+    cdef int numkeys = c.argc - 2
+    cdef int k
+    cdef robj* o
+    cdef ql_entry e
+    if not get_timeout_or_reply(c, c.argc - 1, &timeout):
+        return 0
+    k = _first_list(c, 1, numkeys)
+    if k == -2:
+        return 0
+    if k >= 0:
+        o = lookup_write(c, c.argv[k], c.argvlen[k])
+        add_array(c, 2)
+        add_bulk(c, c.argv[k], c.argvlen[k])
+        ql_peek(_ql(o), QL_HEAD if where == LIST_HEAD else QL_TAIL, &e)
+        _add_entry(c, &e)
+        ql_del_end(_ql(o), QL_HEAD if where == LIST_HEAD else QL_TAIL)
+        _elements_removed(c, c.argv[k], c.argvlen[k], o, 1)
+        return 0
+    if not may_block(c):
+        add_null_array(c)
+        return 0
+    return block_for_keys(c, _argv_keys(c, 1, numkeys), timeout)
+
+
+cdef int blpop_command(Client c) except -1:
+    return _blocking_pop(c, LIST_HEAD)
+
+
+cdef int brpop_command(Client c) except -1:
+    return _blocking_pop(c, LIST_TAIL)
+
+
+cdef int _blocking_move(Client c, int wherefrom, int whereto, int timeout_idx) except -1:
+    cdef long long timeout
+    cdef int k
+    if not get_timeout_or_reply(c, timeout_idx, &timeout):
+        return 0
+    k = _first_list(c, 1, 1)
+    if k == -2:
+        return 0
+    if k >= 0:
+        return lmove_generic(c, wherefrom, whereto)
+    if not may_block(c):
+        add_null(c)
+        return 0
+    return block_for_keys(c, _argv_keys(c, 1, 1), timeout)
+
+
+cdef int blmove_command(Client c) except -1:
+    cdef int wherefrom, whereto
+    if not list_position(c, 3, &wherefrom) or not list_position(c, 4, &whereto):
+        return 0
+    return _blocking_move(c, wherefrom, whereto, 5)
+
+
+cdef int brpoplpush_command(Client c) except -1:
+    return _blocking_move(c, LIST_TAIL, LIST_HEAD, 3)
+
+
+cdef int blmpop_command(Client c) except -1:
+    """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]."""
+    cdef long long numkeys, count = -1, timeout
+    cdef int where = LIST_HEAD
+    cdef long long where_idx
+    cdef int j, k
+    if not get_range_or_reply(c, 2, 1, LONG_MAX, &numkeys, MSG_NUMKEYS):
+        return 0
+    where_idx = numkeys + 3
+    if where_idx >= c.argc:
+        add_syntax_error(c)
+        return 0
+    if not list_position(c, <int>where_idx, &where):
+        return 0
+    j = <int>where_idx + 1
+    while j < c.argc:
+        if count == -1 and arg_is(c, j, b"count") and j < c.argc - 1:
+            j += 1
+            if not get_range_or_reply(c, j, 1, LONG_MAX, &count, MSG_COUNT_POSITIVE):
+                return 0
+        else:
+            add_syntax_error(c)
+            return 0
+        j += 1
+    if count == -1:
+        count = 1
+    if not get_timeout_or_reply(c, 1, &timeout):
+        return 0
+    k = _first_list(c, 3, <int>numkeys)
+    if k == -2:
+        return 0
+    if k >= 0:
+        return mpop_generic(c, k, 1, where, count)
+    if not may_block(c):
+        add_null_array(c)
+        return 0
+    return block_for_keys(c, _argv_keys(c, 3, <int>numkeys), timeout)
+
+
 # ---- DEBUG and DIGEST helpers (Python, not on any hot path) -----------------------------------
 
 cdef quicklist* _peek_list(Server srv, int dbid, bytes key):
@@ -795,4 +927,9 @@ PROCS = {
     "lmove_command": proc_capsule(lmove_command),
     "rpoplpush_command": proc_capsule(rpoplpush_command),
     "lmpop_command": proc_capsule(lmpop_command),
+    "blpop_command": proc_capsule(blpop_command),
+    "brpop_command": proc_capsule(brpop_command),
+    "blmove_command": proc_capsule(blmove_command),
+    "brpoplpush_command": proc_capsule(brpoplpush_command),
+    "blmpop_command": proc_capsule(blmpop_command),
 }
