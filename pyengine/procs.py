@@ -5,9 +5,9 @@ as plain functions. The table loader binds each declaration's ``function``
 to one of these and refuses implementations nobody declared.
 """
 
-from pyengine import multi, t_bitops, t_conn, t_keys, t_server, t_string
+from pyengine import multi, t_bitops, t_conn, t_keys, t_server, t_string, t_zset
 
-MODULES = (t_conn, t_string, t_bitops, t_keys, t_server, multi)
+MODULES = (t_conn, t_string, t_bitops, t_keys, t_server, multi, t_zset)
 
 
 def all_procs():
