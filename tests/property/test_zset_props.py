@@ -64,6 +64,13 @@ class ZSetMachine(RuleBasedStateMachine):
         if m not in self.model or self.model[m] != s:
             self.model[m] = s
 
+    @rule(items=st.lists(st.tuples(st.integers(0, 400).map(lambda i: b"n%d" % i), scores),
+                         min_size=20, max_size=120))
+    def add_many(self, items):
+        """Grow the set past a few dozen members so nodes use several levels."""
+        for m, s in items:
+            self.add(m, s)
+
     @rule(m=members)
     def delete(self, m):
         assert self.z.delete(m) == (m in self.model)
