@@ -406,17 +406,22 @@ cdef enum:
 
 
 cdef pe_entry* dict_fair_random(dict_t* d) noexcept nogil:
-    """RANDOMKEY's pick: gather up to 15 entries from random consecutive
-    buckets and choose one of them, which evens out long chains; falls back
-    to dict_random."""
+    """RANDOMKEY's pick: gather up to 15 entries (never more than the dict
+    holds, so a small dict is sampled whole, each entry once) from random
+    consecutive buckets, jumping elsewhere after a run of empty buckets, and
+    choose one of them; this evens out long chains (Redis's
+    dictGetSomeKeys + dictGetFairRandomKey). Falls back to dict_random."""
     cdef pe_entry* sample[FAIR_SAMPLE]
     cdef int count = 0
-    cdef unsigned long i, idx, maxsteps
+    cdef int want = FAIR_SAMPLE
+    cdef unsigned long i, idx, maxsteps, emptylen = 0
     cdef unsigned long mask
     cdef int t, tables
     cdef pe_entry* e
     if dict_size(d) == 0:
         return NULL
+    if dict_size(d) < <size_t>want:
+        want = <int>dict_size(d)
     if dict_is_rehashing(d):
         _rehash_step(d)
     tables = 2 if dict_is_rehashing(d) else 1
@@ -424,8 +429,8 @@ cdef pe_entry* dict_fair_random(dict_t* d) noexcept nogil:
     if tables == 2 and d.size[1] - 1 > mask:
         mask = d.size[1] - 1
     idx = engine_random() & mask
-    maxsteps = FAIR_SAMPLE * 10
-    while count < FAIR_SAMPLE and maxsteps > 0:
+    maxsteps = <unsigned long>want * 10
+    while count < want and maxsteps > 0:
         maxsteps -= 1
         for t in range(tables):
             if tables == 2 and t == 0 and idx < <unsigned long>d.rehashidx:
@@ -433,7 +438,14 @@ cdef pe_entry* dict_fair_random(dict_t* d) noexcept nogil:
             if idx >= d.size[t]:
                 continue
             e = d.table[t][idx]
-            while e != NULL and count < FAIR_SAMPLE:
+            if e == NULL:
+                emptylen += 1
+                if emptylen >= 5 and emptylen > <unsigned long>want:
+                    idx = engine_random() & mask
+                    emptylen = 0
+                continue
+            emptylen = 0
+            while e != NULL and count < want:
                 sample[count] = e
                 count += 1
                 e = e.next

@@ -909,3 +909,20 @@ def test_stats_hits_misses_dirty_errors(zd):
     after = stats()
     deltas = [{k: a[k] - b[k] for k in a} for a, b in zip(after, before)]
     assert deltas[0] == deltas[1]
+
+
+def test_zrandmember_uniform(zd):
+    """Redis's own distribution check (chi-square, df = 9, bound 40 is
+    p = 0.00001) for each sampling strategy: repeated draws, one member,
+    a few distinct members, most of the set."""
+    zd("ZADD", "z", *[x for i in range(10) for x in (str(i), "m%d" % i)])
+    for count, rounds in ((-1000, 1), (1, 1000), (2, 500), (8, 125)):
+        seen = {}
+        for _ in range(rounds):
+            r, p = zd.both("ZRANDMEMBER", "z", str(count))
+            for m in parse(p):
+                seen[m] = seen.get(m, 0) + 1
+        total = sum(seen.values())
+        expect = total / 10
+        chi = sum((c - expect) ** 2 / expect for c in seen.values())
+        assert len(seen) == 10 and chi < 40, (count, seen)
