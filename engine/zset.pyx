@@ -36,8 +36,8 @@ Layout
 
 Pointing at the dict entry instead of copying the member keeps each member
 stored once, as Redis shares one sds between its dict and skiplist: a copy
-would cost ``klen`` + a length per element (a 10-member zset of 20-byte
-members would grow by ~25%). It is safe because dict entries never move
+would cost the member bytes and a length again in every node (about a
+third more memory per element for 20-byte members). It is safe because dict entries never move
 (a rehash relinks them; see dict.pyx), so ``ent`` stays valid until the
 member is deleted. The price is one pointer dereference per comparison
 during a walk, which Redis pays too (``node->ele`` is a pointer).
