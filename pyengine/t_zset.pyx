@@ -1532,6 +1532,8 @@ cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexce
             zcur_next(&cur, True)
         return
     # Case 3: most of the set: drop random members until count remain.
+    # LISTPACK: integer members live in the cursor's buf only until the next
+    # step; copy them (or sample with lpRandomPairs as Redis does).
     if count * ZRANDMEMBER_SUB_STRATEGY_MUL > size:
         elems = <zelem*>mem_alloc(size * sizeof(zelem))
         zcur_at_rank(&cur, o, 0, True)
