@@ -19,3 +19,16 @@ cdef extern from "pe_msgs.h":
     const char* MSG_TIMEOUT_NEGATIVE
     const char* MSG_MAX_CLIENTS
     const char* MSG_MUST_BE_POSITIVE
+    const char* MSG_ZADD_XX_NX
+    const char* MSG_ZADD_GT_LT_NX
+    const char* MSG_ZADD_INCR_PAIR
+    const char* MSG_ZSCORE_NAN
+    const char* MSG_ZRANGE_NOT_FLOAT
+    const char* MSG_ZRANGE_NOT_LEX
+    const char* MSG_ZRANGE_LIMIT_RANK
+    const char* MSG_ZRANGE_WITHSCORES_LEX
+    const char* MSG_WEIGHT_NOT_FLOAT
+    const char* MSG_LIMIT_NEGATIVE
+    const char* MSG_NUMKEYS_POSITIVE
+    const char* MSG_COUNT_POSITIVE
+    const char* MSG_VALUE_OUT_OF_RANGE

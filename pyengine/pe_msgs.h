@@ -22,4 +22,18 @@
 #define MSG_TIMEOUT_NEGATIVE "ERR timeout is negative"
 #define MSG_MAX_CLIENTS "ERR max number of clients reached"
 #define MSG_MUST_BE_POSITIVE "ERR value is out of range, must be positive"
+/* sorted sets */
+#define MSG_ZADD_XX_NX "ERR XX and NX options at the same time are not compatible"
+#define MSG_ZADD_GT_LT_NX "ERR GT, LT, and/or NX options at the same time are not compatible"
+#define MSG_ZADD_INCR_PAIR "ERR INCR option supports a single increment-element pair"
+#define MSG_ZSCORE_NAN "ERR resulting score is not a number (NaN)"
+#define MSG_ZRANGE_NOT_FLOAT "ERR min or max is not a float"
+#define MSG_ZRANGE_NOT_LEX "ERR min or max not valid string range item"
+#define MSG_ZRANGE_LIMIT_RANK "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+#define MSG_ZRANGE_WITHSCORES_LEX "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+#define MSG_WEIGHT_NOT_FLOAT "ERR weight value is not a float"
+#define MSG_LIMIT_NEGATIVE "ERR LIMIT can't be negative"
+#define MSG_NUMKEYS_POSITIVE "ERR numkeys should be greater than 0"
+#define MSG_COUNT_POSITIVE "ERR count should be greater than 0"
+#define MSG_VALUE_OUT_OF_RANGE "ERR value is out of range"
 #endif

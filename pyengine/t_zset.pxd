@@ -1,0 +1,65 @@
+# Sorted set commands and the encoding-agnostic sorted set API (zset_*).
+# Design at the top of t_zset.pyx.
+
+from engine.object cimport robj
+from engine.zset cimport zslnode, zrangespec, zlexrangespec
+from pyengine.core cimport Server
+
+# zset_add flags (Redis's ZADD_IN_* / ZADD_OUT_*)
+cdef enum:
+    ZADD_IN_NONE = 0
+    ZADD_IN_INCR = 1 << 0
+    ZADD_IN_NX = 1 << 1
+    ZADD_IN_XX = 1 << 2
+    ZADD_IN_GT = 1 << 3
+    ZADD_IN_LT = 1 << 4
+    ZADD_OUT_NOP = 1 << 0
+    ZADD_OUT_NAN = 1 << 1
+    ZADD_OUT_ADDED = 1 << 2
+    ZADD_OUT_UPDATED = 1 << 3
+
+# A position in a sorted set, whatever its encoding.
+ctypedef struct zcursor:
+    robj* o
+    zslnode* node               # skiplist: the current node (NULL past the end)
+    # LISTPACK: the listpack encoding keeps its element/score pointers here
+    char buf[24]                # room for an integer member formatted as text
+
+cdef robj* zset_new_skiplist() noexcept nogil
+cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept
+cdef unsigned long zset_length(robj* o) noexcept nogil
+cdef bint zset_score(robj* o, const char* m, size_t n, double* score) noexcept nogil
+cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
+                   int* out_flags, double* newscore) noexcept nogil
+cdef bint zset_del(robj* o, const char* m, size_t n) noexcept nogil
+cdef long long zset_rank(robj* o, const char* m, size_t n, bint reverse) noexcept nogil
+cdef unsigned long zset_count_in_range(robj* o, zrangespec* r) noexcept nogil
+cdef unsigned long zset_count_in_lex_range(robj* o, zlexrangespec* r) noexcept nogil
+cdef bint zcur_at_rank(zcursor* cur, robj* o, unsigned long rank, bint reverse) noexcept nogil
+cdef bint zcur_first_in_range(zcursor* cur, robj* o, zrangespec* r, bint reverse) noexcept nogil
+cdef bint zcur_first_in_lex_range(zcursor* cur, robj* o, zlexrangespec* r,
+                                  bint reverse) noexcept nogil
+cdef void zcur_next(zcursor* cur, bint reverse) noexcept nogil
+cdef const char* zcur_member(zcursor* cur, size_t* n) noexcept nogil
+cdef double zcur_score(zcursor* cur) noexcept nogil
+
+cdef inline bint zcur_valid(zcursor* cur) noexcept nogil:
+    return cur.node != NULL
+
+# ---- set sources (ZUNION/ZINTER/ZDIFF and their STORE forms read plain sets) ----
+# The SET type registers how to read its values; t_zset never looks inside a
+# set. An intset member is returned as decimal text (the iterator's buf).
+ctypedef struct setsrc_iter:
+    robj* o
+    void* state[4]              # the set module's iterator state
+    long long pos
+    char buf[24]
+
+ctypedef struct set_reader:
+    unsigned long (*length)(robj* o) noexcept nogil
+    void (*iter_init)(setsrc_iter* it, robj* o) noexcept nogil
+    bint (*iter_next)(setsrc_iter* it, const char** m, size_t* n) noexcept nogil
+    void (*iter_release)(setsrc_iter* it) noexcept nogil
+    bint (*contains)(robj* o, const char* m, size_t n) noexcept nogil
+
+cdef void zset_register_set_reader(set_reader* reader) noexcept nogil

@@ -1,0 +1,1673 @@
+"""Sorted set commands (Redis's t_zset.c), all in C.
+
+Layers, each with its own prefix (as in Redis's t_zset.c):
+
+* ``engine/zset``: the "skiplist" encoding, a skiplist plus a member ->
+  score dict (``zsl_*``, ``zs_*``), and score / lex range parsing.
+* here, ``zset_*`` and ``zcur_*``: the **encoding-agnostic** sorted set API on
+  a value object (robj). Commands only use this layer (and the range specs),
+  never the encoding's structures, so the second encoding Redis uses,
+  ``listpack`` (small sets: at most zset-max-listpack-entries members of at
+  most zset-max-listpack-value bytes), is added inside these functions
+  alone. Every place that needs a listpack branch or a conversion is marked
+  ``LISTPACK:``. Until then every sorted set is a skiplist, and OBJECT
+  ENCODING answers "skiplist" at every size.
+* ``zcursor``: a position in a sorted set (seek by rank, by first/last
+  element of a score or lex range; step forwards or backwards; read member
+  and score). Ranges, pops and the ZUNION family's iteration use it.
+* the set-source section: ZUNION/ZINTER/ZDIFF (and STORE) accept plain sets
+  as inputs, every member with score 1. The SET type registers a
+  ``set_reader`` (t_zset.pxd) with ``zset_register_set_reader``; this module
+  never looks inside a set.
+* the commands, ``<name>_command(Client)``: argument parsing in Redis's
+  order (so the same error wins when several apply), then the lookup.
+
+Replies: scores go through ``add_double`` ("%.17g", inf/-inf; a bulk string
+in RESP2, a RESP3 double). WITHSCORES pairs are a flat array in RESP2 and
+[member, score] arrays in RESP3, as Redis 7.0 sends them. No Python object is
+created on the paths of ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZRANK, ZCARD,
+ZCOUNT, the ZRANGE family or the pops; Python appears only in error texts
+that name the command and in DEBUG DIGEST.
+
+Keyspace rules: a sorted set that becomes empty is deleted; in-place
+modifications call ``signal_modified_key`` (WATCH) and add to
+``srv.dirty`` the way Redis does (per element added, updated or removed;
+once per STORE).
+"""
+
+from libc.string cimport memcpy
+from libc.stdlib cimport qsort, abort
+from libc.stdio cimport fprintf, stderr
+from libc.math cimport isnan
+from libc.limits cimport LLONG_MAX
+
+from engine._mem cimport mem_alloc, mem_calloc, mem_free
+from engine.dict cimport (pe_entry, dict_t, dict_create, dict_release, dict_find, dict_add_or_find,
+                          dict_fair_random, engine_random)
+from engine.object cimport (robj, obj_free, obj_register_type, OBJ_ZSET, OBJ_SET, ENC_SKIPLIST,
+                            PE_OBJ_HEADER)
+from engine.util cimport d2string, MAX_D2STRING_CHARS
+from engine.zset cimport (zset_t, zslnode, zrangespec, zlexrangespec, zs_create, zs_release, zs_dup,
+                          zs_mem_usage, zs_find_or_add, zs_update_score, zs_delete, zs_rank,
+                          zs_length, zs_delete_range_by_score, zs_delete_range_by_lex,
+                          zs_delete_range_by_rank, zs_acc_add, zs_acc_index, zs_shrink_if_needed,
+                          zs_insert, zsl_get_by_rank, zsl_get_rank, zsl_first_in_range,
+                          zsl_last_in_range, zsl_first_in_lex_range, zsl_last_in_lex_range,
+                          zsl_parse_range, zsl_parse_lex_range, zsl_value_gte_min,
+                          zsl_value_lte_max, zsl_lex_gte_min, zsl_lex_lte_max)
+from pyengine.core cimport (Client, Server, add_bulk, add_int, add_null, add_null_array, add_error,
+                            add_error_obj, add_array, add_double, add_syntax_error, arg_is,
+                            check_type, get_ll_or_reply, get_range_or_reply, get_double_or_reply,
+                            add_deferred_len, set_deferred_array, proc_capsule,
+                            CLIENT_CLOSE_ASAP)
+from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
+                          signal_modified_key)
+from pyengine.msgs cimport (MSG_WRONGTYPE, MSG_MUST_BE_POSITIVE, MSG_ZADD_XX_NX, MSG_ZADD_GT_LT_NX,
+                            MSG_ZADD_INCR_PAIR, MSG_ZSCORE_NAN, MSG_ZRANGE_NOT_FLOAT,
+                            MSG_ZRANGE_NOT_LEX, MSG_ZRANGE_LIMIT_RANK, MSG_ZRANGE_WITHSCORES_LEX,
+                            MSG_WEIGHT_NOT_FLOAT, MSG_LIMIT_NEGATIVE, MSG_NUMKEYS_POSITIVE,
+                            MSG_COUNT_POSITIVE, MSG_VALUE_OUT_OF_RANGE)
+
+
+# ---- value objects ---------------------------------------------------------------------
+
+cdef inline zset_t* _zs(robj* o) noexcept nogil:
+    return <zset_t*>o.u.ptr
+
+
+cdef robj* zset_new_skiplist() noexcept nogil:
+    """A new empty sorted set object in the "skiplist" encoding."""
+    cdef robj* o = <robj*>mem_alloc(PE_OBJ_HEADER + sizeof(void*))
+    o.type = OBJ_ZSET
+    o.encoding = ENC_SKIPLIST
+    o.flags = 0
+    o.pad = 0
+    o.lru = 0
+    o.u.ptr = <void*>zs_create()
+    return o
+
+
+cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept:
+    """A new empty sorted set for about ``size_hint`` members of at most
+    ``maxelelen`` bytes, in the encoding Redis would start with.
+
+    LISTPACK: return a listpack unless size_hint >
+    srv.zset_max_listpack_entries, maxelelen > srv.zset_max_listpack_value or
+    zset_max_listpack_entries == 0 (ZADD: createZsetListpackObject)."""
+    return zset_new_skiplist()
+
+
+cdef void _zset_obj_free(robj* o) noexcept nogil:
+    # LISTPACK: mem_free(o.u.ptr)
+    zs_release(_zs(o))
+
+
+cdef size_t _zset_obj_usage(robj* o) noexcept nogil:
+    # LISTPACK: mem_usable(o.u.ptr)
+    return zs_mem_usage(_zs(o))
+
+
+cdef robj* _zset_obj_dup(robj* o) noexcept nogil:
+    """COPY: same encoding as the original (zsetDup)."""
+    cdef robj* d = <robj*>mem_alloc(PE_OBJ_HEADER + sizeof(void*))
+    d.type = OBJ_ZSET
+    d.encoding = o.encoding
+    d.flags = 0
+    d.pad = 0
+    d.lru = 0
+    # LISTPACK: copy the listpack bytes
+    d.u.ptr = <void*>zs_dup(_zs(o))
+    return d
+
+
+obj_register_type(OBJ_ZSET, _zset_obj_free, _zset_obj_usage, _zset_obj_dup)
+
+
+# ---- encoding-agnostic sorted set API ------------------------------------------------------
+
+cdef unsigned long zset_length(robj* o) noexcept nogil:
+    # LISTPACK: zzl length (listpack entries / 2)
+    return zs_length(_zs(o))
+
+
+cdef bint zset_score(robj* o, const char* m, size_t n, double* score) noexcept nogil:
+    """The score of member m[:n]; False when absent. O(1)."""
+    cdef pe_entry* e
+    # LISTPACK: linear search of the listpack
+    e = dict_find(_zs(o).dict, m, n)
+    if e == NULL:
+        return False
+    score[0] = e.v.d
+    return True
+
+
+cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
+                   int* out_flags, double* newscore) noexcept nogil:
+    """Add or update a member (Redis's zsetAdd).
+
+    ``in_flags``: ZADD_IN_INCR (add ``score`` to the current score, 0 when
+    absent), NX (only add), XX (only update), GT / LT (only update when the
+    new score is greater / less). ``out_flags`` receives ADDED, UPDATED, NOP
+    (nothing done because of NX/XX/GT/LT) or NAN. ``newscore`` receives the
+    member's score when something was done (INCR's reply).
+
+    Returns False only for a NaN score or a NaN INCR result, with nothing
+    changed. The member bytes are copied. O(log n)."""
+    cdef bint incr = (in_flags & ZADD_IN_INCR) != 0
+    cdef bint nx = (in_flags & ZADD_IN_NX) != 0
+    cdef bint xx = (in_flags & ZADD_IN_XX) != 0
+    cdef bint gt = (in_flags & ZADD_IN_GT) != 0
+    cdef bint lt = (in_flags & ZADD_IN_LT) != 0
+    cdef zset_t* zs
+    cdef pe_entry* e
+    cdef double cur
+    cdef bint added
+    out_flags[0] = 0
+    if isnan(score):
+        out_flags[0] = ZADD_OUT_NAN
+        return False
+    # LISTPACK: the listpack branch: find; update in place; or insert, first
+    # converting to a skiplist when the set would exceed
+    # zset-max-listpack-entries or the member zset-max-listpack-value.
+    zs = _zs(o)
+    if xx:
+        e = dict_find(zs.dict, m, n)
+        if e == NULL:
+            out_flags[0] = ZADD_OUT_NOP
+            return True
+    else:
+        e = zs_find_or_add(zs, m, n, score, &added)
+        if added:
+            out_flags[0] = ZADD_OUT_ADDED
+            newscore[0] = score
+            return True
+    if nx:
+        out_flags[0] = ZADD_OUT_NOP
+        return True
+    cur = e.v.d
+    if incr:
+        score += cur
+        if isnan(score):
+            out_flags[0] = ZADD_OUT_NAN
+            return False
+    if (lt and score >= cur) or (gt and score <= cur):
+        out_flags[0] = ZADD_OUT_NOP
+        return True
+    newscore[0] = score
+    if score != cur:
+        zs_update_score(zs, e, score)
+        out_flags[0] = ZADD_OUT_UPDATED
+    return True
+
+
+cdef bint zset_del(robj* o, const char* m, size_t n) noexcept nogil:
+    """Remove member m[:n]; False when absent. ``m`` may point into the set's
+    own copy of the member (ZPOP passes the cursor's member): an encoding
+    must not read it after freeing it. O(log n)."""
+    # LISTPACK: find and delete the element/score pair
+    return zs_delete(_zs(o), m, n)
+
+
+cdef long long zset_rank(robj* o, const char* m, size_t n, bint reverse) noexcept nogil:
+    """0-based rank of member m[:n] (from the highest score when
+    ``reverse``), -1 when absent. O(log n)."""
+    cdef zset_t* zs = _zs(o)
+    cdef pe_entry* e
+    cdef unsigned long rank
+    # LISTPACK: count elements up to the member
+    e = dict_find(zs.dict, m, n)
+    if e == NULL:
+        return -1
+    rank = zs_rank(zs, e)
+    return <long long>(zs_length(zs) - rank) if reverse else <long long>(rank - 1)
+
+
+cdef unsigned long zset_count_in_range(robj* o, zrangespec* r) noexcept nogil:
+    """Members whose score is in ``r`` (ZCOUNT): two rank lookups. O(log n)."""
+    cdef zset_t* zs = _zs(o)
+    cdef zslnode* x
+    cdef unsigned long count
+    # LISTPACK: walk from the first element in range
+    x = zsl_first_in_range(&zs.zsl, r)
+    if x == NULL:
+        return 0
+    count = zs.zsl.length - (zsl_get_rank(&zs.zsl, x.score, x.ent.key, x.ent.klen) - 1)
+    x = zsl_last_in_range(&zs.zsl, r)
+    if x != NULL:
+        count -= zs.zsl.length - zsl_get_rank(&zs.zsl, x.score, x.ent.key, x.ent.klen)
+    return count
+
+
+cdef unsigned long zset_count_in_lex_range(robj* o, zlexrangespec* r) noexcept nogil:
+    """Members in the lex range ``r`` (ZLEXCOUNT). O(log n)."""
+    cdef zset_t* zs = _zs(o)
+    cdef zslnode* x
+    cdef unsigned long count
+    # LISTPACK: walk from the first element in range
+    x = zsl_first_in_lex_range(&zs.zsl, r)
+    if x == NULL:
+        return 0
+    count = zs.zsl.length - (zsl_get_rank(&zs.zsl, x.score, x.ent.key, x.ent.klen) - 1)
+    x = zsl_last_in_lex_range(&zs.zsl, r)
+    if x != NULL:
+        count -= zs.zsl.length - zsl_get_rank(&zs.zsl, x.score, x.ent.key, x.ent.klen)
+    return count
+
+
+cdef unsigned long zset_delete_range_by_rank(robj* o, unsigned long start,
+                                             unsigned long end) noexcept nogil:
+    """Remove 0-based ranks start..end (inclusive, end < length)."""
+    cdef unsigned long n
+    # LISTPACK: delete the range of pairs
+    n = zs_delete_range_by_rank(_zs(o), start + 1, end + 1)
+    zs_shrink_if_needed(_zs(o))
+    return n
+
+
+cdef unsigned long zset_delete_range_by_score(robj* o, zrangespec* r) noexcept nogil:
+    cdef unsigned long n
+    # LISTPACK: delete the pairs in range
+    n = zs_delete_range_by_score(_zs(o), r)
+    zs_shrink_if_needed(_zs(o))
+    return n
+
+
+cdef unsigned long zset_delete_range_by_lex(robj* o, zlexrangespec* r) noexcept nogil:
+    cdef unsigned long n
+    # LISTPACK: delete the pairs in range
+    n = zs_delete_range_by_lex(_zs(o), r)
+    zs_shrink_if_needed(_zs(o))
+    return n
+
+
+cdef bint zset_random_element(robj* o, const char** m, size_t* n, double* score) noexcept nogil:
+    """A random member (Redis's dictGetFairRandomKey pick) and its score."""
+    cdef pe_entry* e
+    # LISTPACK: lpRandomPair
+    e = dict_fair_random(_zs(o).dict)
+    if e == NULL:
+        return False
+    m[0] = e.key
+    n[0] = e.klen
+    score[0] = e.v.d
+    return True
+
+
+# ---- cursors ---------------------------------------------------------------------------------
+
+cdef bint zcur_at_rank(zcursor* cur, robj* o, unsigned long rank, bint reverse) noexcept nogil:
+    """Position at 0-based ``rank`` counted from the lowest score (from the
+    highest when ``reverse``). Returns whether the position exists."""
+    cdef zset_t* zs = _zs(o)
+    cur.o = o
+    # LISTPACK: lpSeek(2 * rank) / lpSeek(-2 - 2 * rank)
+    if rank >= zs.zsl.length:
+        cur.node = NULL
+    elif reverse:
+        cur.node = zs.zsl.tail if rank == 0 else zsl_get_by_rank(&zs.zsl, zs.zsl.length - rank)
+    else:
+        cur.node = (zs.zsl.header.level[0].forward if rank == 0
+                    else zsl_get_by_rank(&zs.zsl, rank + 1))
+    return cur.node != NULL
+
+
+cdef bint zcur_first_in_range(zcursor* cur, robj* o, zrangespec* r, bint reverse) noexcept nogil:
+    """Position at the first element whose score is in ``r`` (the last one
+    when ``reverse``). Returns False when none is."""
+    cur.o = o
+    # LISTPACK: zzlFirstInRange / zzlLastInRange
+    cur.node = (zsl_last_in_range(&_zs(o).zsl, r) if reverse
+                else zsl_first_in_range(&_zs(o).zsl, r))
+    return cur.node != NULL
+
+
+cdef bint zcur_first_in_lex_range(zcursor* cur, robj* o, zlexrangespec* r,
+                                  bint reverse) noexcept nogil:
+    """Position at the first (last when ``reverse``) member in the lex range."""
+    cur.o = o
+    # LISTPACK: zzlFirstInLexRange / zzlLastInLexRange
+    cur.node = (zsl_last_in_lex_range(&_zs(o).zsl, r) if reverse
+                else zsl_first_in_lex_range(&_zs(o).zsl, r))
+    return cur.node != NULL
+
+
+cdef void zcur_next(zcursor* cur, bint reverse) noexcept nogil:
+    """One step towards higher scores (lower when ``reverse``)."""
+    # LISTPACK: zzlNext / zzlPrev
+    cur.node = cur.node.backward if reverse else cur.node.level[0].forward
+
+
+cdef const char* zcur_member(zcursor* cur, size_t* n) noexcept nogil:
+    """The member at the cursor; valid until the set is modified."""
+    # LISTPACK: lpGetValue, integers formatted into cur.buf
+    n[0] = cur.node.ent.klen
+    return cur.node.ent.key
+
+
+cdef double zcur_score(zcursor* cur) noexcept nogil:
+    # LISTPACK: zzlGetScore
+    return cur.node.score
+
+
+# ---- set sources: integration point for the SET type ------------------------------------------
+# ZUNION/ZINTER/ZDIFF and their STORE forms accept sets (score 1 for every
+# member, times the weight). These functions are the only place that reads a
+# set, through the reader the SET type registers at import
+# (zset_register_set_reader). No set value can exist before that module is
+# loaded, so an unregistered reader is an internal bug.
+
+cdef set_reader _set_reader       # all NULL until the SET type registers
+
+
+cdef void zset_register_set_reader(set_reader* reader) noexcept nogil:
+    """Install how sets are read (called once by the SET type's module)."""
+    _set_reader = reader[0]
+
+
+cdef inline void _need_set_reader() noexcept nogil:
+    if _set_reader.length == NULL or _set_reader.iter_init == NULL or \
+            _set_reader.iter_next == NULL or _set_reader.contains == NULL:
+        fprintf(stderr, b"pyengine: a set value exists but no set reader is registered "
+                        b"(pyengine/t_zset.pxd zset_register_set_reader)\n")
+        abort()
+
+
+cdef inline unsigned long _setsrc_length(robj* o) noexcept nogil:
+    _need_set_reader()
+    return _set_reader.length(o)
+
+
+cdef inline void _setsrc_iter_init(setsrc_iter* it, robj* o) noexcept nogil:
+    _need_set_reader()
+    it.o = o
+    it.pos = 0
+    _set_reader.iter_init(it, o)
+
+
+cdef inline bint _setsrc_iter_next(setsrc_iter* it, const char** m, size_t* n) noexcept nogil:
+    return _set_reader.iter_next(it, m, n)
+
+
+cdef inline void _setsrc_iter_release(setsrc_iter* it) noexcept nogil:
+    if _set_reader.iter_release != NULL:
+        _set_reader.iter_release(it)
+
+
+cdef inline bint _setsrc_contains(robj* o, const char* m, size_t n) noexcept nogil:
+    _need_set_reader()
+    return _set_reader.contains(o, m, n)
+
+
+# ---- ZUNION / ZINTER / ZDIFF sources ---------------------------------------------------------
+
+ctypedef struct zsrc:
+    robj* o                 # NULL: the key does not exist (an empty input)
+    double weight
+    unsigned long len
+    long index              # position on the command line (stable sorting)
+
+ctypedef struct zsrc_iter:
+    zsrc* src
+    zcursor cur
+    setsrc_iter sit
+
+
+cdef inline unsigned long _src_length(robj* o) noexcept nogil:
+    if o == NULL:
+        return 0
+    if o.type == OBJ_ZSET:
+        return zset_length(o)
+    return _setsrc_length(o)
+
+
+cdef void _src_iter_init(zsrc_iter* it, zsrc* s) noexcept nogil:
+    """Sorted sets are walked from the highest element down, as Redis does
+    (results are built fastest in that order); sets in their own order."""
+    it.src = s
+    if s.o == NULL:
+        return
+    if s.o.type == OBJ_ZSET:
+        zcur_at_rank(&it.cur, s.o, 0, True)
+    else:
+        _setsrc_iter_init(&it.sit, s.o)
+
+
+cdef bint _src_iter_next(zsrc_iter* it, const char** m, size_t* n, double* score) noexcept nogil:
+    """The next member and its score (1 for a set member, before weights)."""
+    cdef robj* o = it.src.o
+    if o == NULL:
+        return False
+    if o.type == OBJ_ZSET:
+        if not zcur_valid(&it.cur):
+            return False
+        m[0] = zcur_member(&it.cur, n)
+        score[0] = zcur_score(&it.cur)
+        zcur_next(&it.cur, True)
+        return True
+    if not _setsrc_iter_next(&it.sit, m, n):
+        return False
+    score[0] = 1.0
+    return True
+
+
+cdef void _src_iter_release(zsrc_iter* it) noexcept nogil:
+    if it.src.o != NULL and it.src.o.type != OBJ_ZSET:
+        _setsrc_iter_release(&it.sit)
+
+
+cdef bint _src_find(zsrc* s, const char* m, size_t n, double* score) noexcept nogil:
+    if s.o == NULL:
+        return False
+    if s.o.type == OBJ_ZSET:
+        return zset_score(s.o, m, n, score)
+    if _setsrc_contains(s.o, m, n):
+        score[0] = 1.0
+        return True
+    return False
+
+
+cdef int _cmp_src_len(const void* a, const void* b) noexcept nogil:
+    """Ascending cardinality; ties keep the command-line order (a stable
+    sort, like the merge sort behind glibc's qsort, so sums of weighted
+    scores are added in the same order as Redis)."""
+    cdef const zsrc* x = <const zsrc*>a
+    cdef const zsrc* y = <const zsrc*>b
+    if x.len != y.len:
+        return -1 if x.len < y.len else 1
+    return -1 if x.index < y.index else (1 if x.index > y.index else 0)
+
+
+cdef int _cmp_src_len_rev(const void* a, const void* b) noexcept nogil:
+    cdef const zsrc* x = <const zsrc*>a
+    cdef const zsrc* y = <const zsrc*>b
+    if x.len != y.len:
+        return 1 if x.len < y.len else -1
+    return -1 if x.index < y.index else (1 if x.index > y.index else 0)
+
+
+# ---- reply helpers -----------------------------------------------------------------------------
+
+cdef inline void _reply_member_score(Client c, const char* m, size_t n, double score,
+                                     bint withscores) noexcept:
+    """One element of a WITHSCORES-capable reply: [member, score] in RESP3,
+    member then score in RESP2, the member alone without scores."""
+    if withscores and c.resp > 2:
+        add_array(c, 2)
+    add_bulk(c, m, n)
+    if withscores:
+        add_double(c, score)
+
+
+cdef inline void _add_array_ws(Client c, long long n, bint withscores) noexcept:
+    add_array(c, n * 2 if (withscores and c.resp == 2) else n)
+
+
+# ---- ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ----------------------------------------
+
+cdef int _zadd_generic(Client c, int flags) noexcept:
+    cdef int scoreidx = 2
+    cdef bint ch = False
+    cdef long long elements
+    cdef double stackscores[8]
+    cdef double* scores = stackscores
+    cdef double score = 0, newscore = 0
+    cdef long long j
+    cdef long long added = 0, updated = 0, processed = 0
+    cdef int retflags
+    cdef robj* o
+    cdef bint incr, nx, xx, gt, lt
+    cdef const char* key = c.argv[1]
+    cdef size_t klen = c.argvlen[1]
+    while scoreidx < c.argc:
+        if arg_is(c, scoreidx, b"nx"):
+            flags |= ZADD_IN_NX
+        elif arg_is(c, scoreidx, b"xx"):
+            flags |= ZADD_IN_XX
+        elif arg_is(c, scoreidx, b"ch"):
+            ch = True
+        elif arg_is(c, scoreidx, b"incr"):
+            flags |= ZADD_IN_INCR
+        elif arg_is(c, scoreidx, b"gt"):
+            flags |= ZADD_IN_GT
+        elif arg_is(c, scoreidx, b"lt"):
+            flags |= ZADD_IN_LT
+        else:
+            break
+        scoreidx += 1
+    incr = (flags & ZADD_IN_INCR) != 0
+    nx = (flags & ZADD_IN_NX) != 0
+    xx = (flags & ZADD_IN_XX) != 0
+    gt = (flags & ZADD_IN_GT) != 0
+    lt = (flags & ZADD_IN_LT) != 0
+    elements = c.argc - scoreidx
+    if elements % 2 or elements == 0:
+        add_syntax_error(c)
+        return 0
+    elements //= 2
+    if nx and xx:
+        add_error(c, MSG_ZADD_XX_NX)
+        return 0
+    if (gt and nx) or (lt and nx) or (gt and lt):
+        add_error(c, MSG_ZADD_GT_LT_NX)
+        return 0
+    if incr and elements > 1:
+        add_error(c, MSG_ZADD_INCR_PAIR)
+        return 0
+    # Every score is parsed before anything changes: all or nothing.
+    if elements > 8:
+        scores = <double*>mem_alloc(elements * sizeof(double))
+    for j in range(elements):
+        if not get_double_or_reply(c, scoreidx + <int>j * 2, &scores[j], NULL):
+            if scores != stackscores:
+                mem_free(scores)
+            return 0
+    o = lookup_write(c, key, klen)
+    if check_type(c, o, OBJ_ZSET):
+        if scores != stackscores:
+            mem_free(scores)
+        return 0
+    if o == NULL and not xx:
+        o = zset_new_for(c.srv, <size_t>elements, c.argvlen[scoreidx + 1])
+        db_add(c.srv, c.db, key, klen, o)
+    if o != NULL:
+        for j in range(elements):
+            if not zset_add(o, scores[j], c.argv[scoreidx + 1 + <int>j * 2],
+                            c.argvlen[scoreidx + 1 + <int>j * 2], flags, &retflags, &newscore):
+                add_error(c, MSG_ZSCORE_NAN)
+                if scores != stackscores:
+                    mem_free(scores)
+                return 0
+            if retflags & ZADD_OUT_ADDED:
+                added += 1
+            if retflags & ZADD_OUT_UPDATED:
+                updated += 1
+            if not (retflags & ZADD_OUT_NOP):
+                processed += 1
+            score = newscore
+        c.srv.dirty += added + updated
+    if scores != stackscores:
+        mem_free(scores)
+    if incr:
+        if processed:
+            add_double(c, score)
+        else:
+            add_null(c)
+    else:
+        add_int(c, added + updated if ch else added)
+    if added or updated:
+        signal_modified_key(c.srv, c.db, key, klen)
+    return 0
+
+
+cdef int zadd_command(Client c) except -1:
+    return _zadd_generic(c, ZADD_IN_NONE)
+
+
+cdef int zincrby_command(Client c) except -1:
+    return _zadd_generic(c, ZADD_IN_INCR)
+
+
+cdef int zrem_command(Client c) except -1:
+    cdef robj* o = lookup_write(c, c.argv[1], c.argvlen[1])
+    cdef long long deleted = 0
+    cdef bint keyremoved = False
+    cdef int j
+    if o == NULL:
+        add_int(c, 0)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    for j in range(2, c.argc):
+        if zset_del(o, c.argv[j], c.argvlen[j]):
+            deleted += 1
+        if zset_length(o) == 0:
+            db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+            keyremoved = True
+            break
+    if deleted:
+        if not keyremoved:
+            signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        c.srv.dirty += deleted
+    add_int(c, deleted)
+    return 0
+
+
+cdef int zcard_command(Client c) except -1:
+    cdef robj* o = lookup_read(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_int(c, 0)
+    elif not check_type(c, o, OBJ_ZSET):
+        add_int(c, zset_length(o))
+    return 0
+
+
+cdef int zscore_command(Client c) except -1:
+    cdef robj* o = lookup_read(c, c.argv[1], c.argvlen[1])
+    cdef double score
+    if o == NULL:
+        add_null(c)
+    elif not check_type(c, o, OBJ_ZSET):
+        if zset_score(o, c.argv[2], c.argvlen[2], &score):
+            add_double(c, score)
+        else:
+            add_null(c)
+    return 0
+
+
+cdef int zmscore_command(Client c) except -1:
+    cdef robj* o = lookup_read(c, c.argv[1], c.argvlen[1])
+    cdef double score
+    cdef int j
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    add_array(c, c.argc - 2)
+    for j in range(2, c.argc):
+        if o != NULL and zset_score(o, c.argv[j], c.argvlen[j], &score):
+            add_double(c, score)
+        else:
+            add_null(c)
+    return 0
+
+
+cdef int _zrank_generic(Client c, bint reverse) noexcept:
+    cdef robj* o = lookup_read(c, c.argv[1], c.argvlen[1])
+    cdef long long rank
+    if o == NULL:
+        add_null(c)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    rank = zset_rank(o, c.argv[2], c.argvlen[2], reverse)
+    if rank >= 0:
+        add_int(c, rank)
+    else:
+        add_null(c)
+    return 0
+
+
+cdef int zrank_command(Client c) except -1:
+    return _zrank_generic(c, False)
+
+
+cdef int zrevrank_command(Client c) except -1:
+    return _zrank_generic(c, True)
+
+
+# ---- ZCOUNT ZLEXCOUNT ZREMRANGEBY* -----------------------------------------------------------------
+
+cdef int zcount_command(Client c) except -1:
+    cdef zrangespec r
+    cdef robj* o
+    if not zsl_parse_range(c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3], &r):
+        add_error(c, MSG_ZRANGE_NOT_FLOAT)
+        return 0
+    o = lookup_read(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_int(c, 0)
+    elif not check_type(c, o, OBJ_ZSET):
+        add_int(c, zset_count_in_range(o, &r))
+    return 0
+
+
+cdef int zlexcount_command(Client c) except -1:
+    cdef zlexrangespec r
+    cdef robj* o
+    if not zsl_parse_lex_range(c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3], &r):
+        add_error(c, MSG_ZRANGE_NOT_LEX)
+        return 0
+    o = lookup_read(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_int(c, 0)
+    elif not check_type(c, o, OBJ_ZSET):
+        add_int(c, zset_count_in_lex_range(o, &r))
+    return 0
+
+
+cdef enum:
+    RANGE_AUTO = 0
+    RANGE_RANK = 1
+    RANGE_SCORE = 2
+    RANGE_LEX = 3
+    DIR_AUTO = 0
+    DIR_FORWARD = 1
+    DIR_REVERSE = 2
+
+
+cdef int _zremrange_generic(Client c, int rangetype) noexcept:
+    cdef long long start = 0, end = 0, llen
+    cdef zrangespec r
+    cdef zlexrangespec lr
+    cdef robj* o
+    cdef unsigned long deleted = 0
+    cdef bint keyremoved = False
+    if rangetype == RANGE_RANK:
+        if not get_ll_or_reply(c, 2, &start, NULL) or not get_ll_or_reply(c, 3, &end, NULL):
+            return 0
+    elif rangetype == RANGE_SCORE:
+        if not zsl_parse_range(c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3], &r):
+            add_error(c, MSG_ZRANGE_NOT_FLOAT)
+            return 0
+    else:
+        if not zsl_parse_lex_range(c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3], &lr):
+            add_error(c, MSG_ZRANGE_NOT_LEX)
+            return 0
+    o = lookup_write(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_int(c, 0)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    if rangetype == RANGE_RANK:
+        llen = zset_length(o)
+        if start < 0:
+            start = llen + start
+        if end < 0:
+            end = llen + end
+        if start < 0:
+            start = 0
+        if start > end or start >= llen:
+            add_int(c, 0)
+            return 0
+        if end >= llen:
+            end = llen - 1
+        deleted = zset_delete_range_by_rank(o, <unsigned long>start, <unsigned long>end)
+    elif rangetype == RANGE_SCORE:
+        deleted = zset_delete_range_by_score(o, &r)
+    else:
+        deleted = zset_delete_range_by_lex(o, &lr)
+    if zset_length(o) == 0:
+        db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        keyremoved = True
+    if deleted and not keyremoved:
+        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    c.srv.dirty += deleted
+    add_int(c, deleted)
+    return 0
+
+
+cdef int zremrangebyrank_command(Client c) except -1:
+    return _zremrange_generic(c, RANGE_RANK)
+
+
+cdef int zremrangebyscore_command(Client c) except -1:
+    return _zremrange_generic(c, RANGE_SCORE)
+
+
+cdef int zremrangebylex_command(Client c) except -1:
+    return _zremrange_generic(c, RANGE_LEX)
+
+
+# ---- ZRANGE family -------------------------------------------------------------------------------
+
+# Where a range goes: the client's reply, or a new sorted set (ZRANGESTORE).
+ctypedef struct zrange_result:
+    bint store
+    bint withscores
+    bint deferred
+    size_t at                   # reply offset of a deferred array header
+    robj* dst                   # ZRANGESTORE's result being built
+    int dstidx                  # ZRANGESTORE's destination argument
+
+
+cdef void _zr_begin(Client c, zrange_result* h, long long length) noexcept:
+    """Start the result; ``length`` is exact when > 0, else unknown."""
+    if h.store:
+        h.dst = zset_new_for(c.srv, <size_t>length if length > 0 else 0, 0)
+        return
+    if length > 0:
+        _add_array_ws(c, length, h.withscores)
+        h.deferred = False
+    else:
+        h.at = add_deferred_len(c)
+        h.deferred = True
+
+
+cdef inline void _zr_emit(Client c, zrange_result* h, const char* m, size_t n, double score) noexcept:
+    cdef int flags
+    cdef double ns
+    if h.store:
+        zset_add(h.dst, score, m, n, ZADD_IN_NONE, &flags, &ns)
+    else:
+        _reply_member_score(c, m, n, score, h.withscores)
+
+
+cdef void _zr_finalize(Client c, zrange_result* h, unsigned long count) noexcept:
+    """End the result: set the deferred length, or store the destination
+    (deleting it when the range was empty)."""
+    cdef const char* dk
+    cdef size_t dl
+    if h.store:
+        dk = c.argv[h.dstidx]
+        dl = c.argvlen[h.dstidx]
+        if count:
+            set_key(c.srv, c.db, dk, dl, h.dst, False)
+            add_int(c, count)
+            c.srv.dirty += 1
+        else:
+            obj_free(h.dst)
+            add_int(c, 0)
+            if db_delete(c.srv, c.db, dk, dl):
+                c.srv.dirty += 1
+        h.dst = NULL
+        return
+    if h.deferred:
+        set_deferred_array(c, h.at, count * 2 if (h.withscores and c.resp == 2) else count)
+
+
+cdef void _zrange_by_rank(Client c, zrange_result* h, robj* o, long long start, long long end,
+                          bint reverse) noexcept:
+    cdef long long llen = zset_length(o)
+    cdef long long rangelen, i
+    cdef zcursor cur
+    cdef const char* m
+    cdef size_t n
+    if start < 0:
+        start = llen + start
+    if end < 0:
+        end = llen + end
+    if start < 0:
+        start = 0
+    if start > end or start >= llen:
+        _zr_begin(c, h, 0)
+        _zr_finalize(c, h, 0)
+        return
+    if end >= llen:
+        end = llen - 1
+    rangelen = end - start + 1
+    _zr_begin(c, h, rangelen)
+    zcur_at_rank(&cur, o, <unsigned long>start, reverse)
+    for i in range(rangelen):
+        m = zcur_member(&cur, &n)
+        _zr_emit(c, h, m, n, zcur_score(&cur))
+        zcur_next(&cur, reverse)
+    _zr_finalize(c, h, <unsigned long>rangelen)
+
+
+cdef void _zrange_by_score(Client c, zrange_result* h, robj* o, zrangespec* r,
+                           long long offset, long long limit, bint reverse) noexcept:
+    """LIMIT offset count: a negative offset walks off the end (an empty
+    result), a negative count means no limit, as in Redis."""
+    cdef unsigned long count = 0
+    cdef zcursor cur
+    cdef bint valid
+    cdef const char* m
+    cdef size_t n
+    cdef double score
+    _zr_begin(c, h, -1)
+    if offset < 0 or (offset > 0 and <unsigned long long>offset >= zset_length(o)):
+        _zr_finalize(c, h, 0)
+        return
+    valid = zcur_first_in_range(&cur, o, r, reverse)
+    while valid and offset > 0:
+        zcur_next(&cur, reverse)
+        valid = zcur_valid(&cur)
+        offset -= 1
+    while valid and limit != 0:
+        score = zcur_score(&cur)
+        if reverse:
+            if not zsl_value_gte_min(score, r):
+                break
+        elif not zsl_value_lte_max(score, r):
+            break
+        m = zcur_member(&cur, &n)
+        _zr_emit(c, h, m, n, score)
+        count += 1
+        zcur_next(&cur, reverse)
+        valid = zcur_valid(&cur)
+        if limit > 0:
+            limit -= 1
+    _zr_finalize(c, h, count)
+
+
+cdef void _zrange_by_lex(Client c, zrange_result* h, robj* o, zlexrangespec* r,
+                         long long offset, long long limit, bint reverse) noexcept:
+    cdef unsigned long count = 0
+    cdef zcursor cur
+    cdef bint valid
+    cdef const char* m
+    cdef size_t n
+    _zr_begin(c, h, -1)
+    valid = offset >= 0 and zcur_first_in_lex_range(&cur, o, r, reverse)
+    while valid and offset > 0:
+        zcur_next(&cur, reverse)
+        valid = zcur_valid(&cur)
+        offset -= 1
+    while valid and limit != 0:
+        m = zcur_member(&cur, &n)
+        if reverse:
+            if not zsl_lex_gte_min(m, n, r):
+                break
+        elif not zsl_lex_lte_max(m, n, r):
+            break
+        _zr_emit(c, h, m, n, zcur_score(&cur))
+        count += 1
+        zcur_next(&cur, reverse)
+        valid = zcur_valid(&cur)
+        if limit > 0:
+            limit -= 1
+    _zr_finalize(c, h, count)
+
+
+cdef int _zrange_generic(Client c, int argc_start, bint store, int rangetype,
+                         int direction) noexcept:
+    """ZRANGE, ZRANGESTORE and the older Z[REV]RANGE[BYSCORE|BYLEX]:
+    <src> <min> <max> [BYSCORE|BYLEX] [REV] [WITHSCORES] [LIMIT offset count]."""
+    cdef int key = argc_start
+    cdef int minidx = argc_start + 1
+    cdef int maxidx = argc_start + 2
+    cdef int tmp, j, leftargs
+    cdef long long opt_start = 0, opt_end = 0, opt_offset = 0, opt_limit = -1
+    cdef bint withscores = False
+    cdef zrangespec r
+    cdef zlexrangespec lr
+    cdef zrange_result h
+    cdef robj* o
+    j = argc_start + 3
+    while j < c.argc:
+        leftargs = c.argc - j - 1
+        if not store and arg_is(c, j, b"withscores"):
+            withscores = True
+        elif arg_is(c, j, b"limit") and leftargs >= 2:
+            if not get_ll_or_reply(c, j + 1, &opt_offset, NULL) or \
+                    not get_ll_or_reply(c, j + 2, &opt_limit, NULL):
+                return 0
+            j += 2
+        elif direction == DIR_AUTO and arg_is(c, j, b"rev"):
+            direction = DIR_REVERSE
+        elif rangetype == RANGE_AUTO and arg_is(c, j, b"bylex"):
+            rangetype = RANGE_LEX
+        elif rangetype == RANGE_AUTO and arg_is(c, j, b"byscore"):
+            rangetype = RANGE_SCORE
+        else:
+            add_syntax_error(c)
+            return 0
+        j += 1
+    if direction == DIR_AUTO:
+        direction = DIR_FORWARD
+    if rangetype == RANGE_AUTO:
+        rangetype = RANGE_RANK
+    if opt_limit != -1 and rangetype == RANGE_RANK:
+        add_error(c, MSG_ZRANGE_LIMIT_RANK)
+        return 0
+    if withscores and rangetype == RANGE_LEX:
+        add_error(c, MSG_ZRANGE_WITHSCORES_LEX)
+        return 0
+    if direction == DIR_REVERSE and (rangetype == RANGE_SCORE or rangetype == RANGE_LEX):
+        tmp = maxidx               # the range is given as max, min
+        maxidx = minidx
+        minidx = tmp
+    if rangetype == RANGE_RANK:
+        if not get_ll_or_reply(c, minidx, &opt_start, NULL) or \
+                not get_ll_or_reply(c, maxidx, &opt_end, NULL):
+            return 0
+    elif rangetype == RANGE_SCORE:
+        if not zsl_parse_range(c.argv[minidx], c.argvlen[minidx], c.argv[maxidx],
+                               c.argvlen[maxidx], &r):
+            add_error(c, MSG_ZRANGE_NOT_FLOAT)
+            return 0
+    else:
+        if not zsl_parse_lex_range(c.argv[minidx], c.argvlen[minidx], c.argv[maxidx],
+                                   c.argvlen[maxidx], &lr):
+            add_error(c, MSG_ZRANGE_NOT_LEX)
+            return 0
+    h.store = store
+    h.withscores = withscores or store
+    h.deferred = False
+    h.at = 0
+    h.dst = NULL
+    h.dstidx = 1
+    o = lookup_read(c, c.argv[key], c.argvlen[key])
+    if o == NULL:
+        if store:
+            _zr_begin(c, &h, -1)
+            _zr_finalize(c, &h, 0)
+        else:
+            add_array(c, 0)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    if rangetype == RANGE_RANK:
+        _zrange_by_rank(c, &h, o, opt_start, opt_end, direction == DIR_REVERSE)
+    elif rangetype == RANGE_SCORE:
+        _zrange_by_score(c, &h, o, &r, opt_offset, opt_limit, direction == DIR_REVERSE)
+    else:
+        _zrange_by_lex(c, &h, o, &lr, opt_offset, opt_limit, direction == DIR_REVERSE)
+    return 0
+
+
+cdef int zrange_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_AUTO, DIR_AUTO)
+
+
+cdef int zrangestore_command(Client c) except -1:
+    return _zrange_generic(c, 2, True, RANGE_AUTO, DIR_AUTO)
+
+
+cdef int zrevrange_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_RANK, DIR_REVERSE)
+
+
+cdef int zrangebyscore_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_SCORE, DIR_FORWARD)
+
+
+cdef int zrevrangebyscore_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_SCORE, DIR_REVERSE)
+
+
+cdef int zrangebylex_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_LEX, DIR_FORWARD)
+
+
+cdef int zrevrangebylex_command(Client c) except -1:
+    return _zrange_generic(c, 1, False, RANGE_LEX, DIR_REVERSE)
+
+
+# ---- ZPOPMIN ZPOPMAX ZMPOP ----------------------------------------------------------------------
+
+cdef int _zpop_generic(Client c, int first_key, int keyc, bint pop_max, bint emitkey,
+                       long long count, bint nested, bint nil_when_empty) noexcept:
+    """Pop up to ``count`` (-1: one, the plain form) elements from the first
+    non-empty key of argv[first_key : first_key + keyc] (Redis's
+    genericZpopCommand). Reply shapes:
+      flat [m, s, ...]            ZPOPMIN/MAX in RESP2, or without COUNT
+      [[m, s], ...]               ZPOPMIN/MAX with COUNT in RESP3 (nested)
+      [key, [[m, s], ...]]        ZMPOP (emitkey + nested); null when empty"""
+    cdef robj* o = NULL
+    cdef int idx, kidx = 0
+    cdef long long llen, rangelen, i
+    cdef zcursor cur
+    cdef const char* m
+    cdef size_t n
+    for idx in range(keyc):
+        kidx = first_key + idx
+        o = lookup_write(c, c.argv[kidx], c.argvlen[kidx])
+        if o == NULL:
+            continue
+        if check_type(c, o, OBJ_ZSET):
+            return 0
+        break
+    if o == NULL:
+        if nil_when_empty:
+            add_null_array(c)
+        else:
+            add_array(c, 0)
+        return 0
+    if count == 0:
+        add_array(c, 0)
+        return 0
+    if count == -1:
+        count = 1
+    llen = zset_length(o)
+    rangelen = count if count < llen else llen
+    if emitkey:
+        add_array(c, 2)
+        add_bulk(c, c.argv[kidx], c.argvlen[kidx])
+        add_array(c, rangelen)
+    elif nested:
+        add_array(c, rangelen)
+    else:
+        add_array(c, rangelen * 2)
+    for i in range(rangelen):
+        zcur_at_rank(&cur, o, 0, pop_max)
+        m = zcur_member(&cur, &n)
+        if nested:
+            add_array(c, 2)
+        add_bulk(c, m, n)
+        add_double(c, zcur_score(&cur))
+        zset_del(o, m, n)
+        c.srv.dirty += 1
+        if i == 0:
+            signal_modified_key(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
+    if zset_length(o) == 0:
+        db_delete(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
+    return 0
+
+
+cdef int _zpop_minmax(Client c, bint pop_max) noexcept:
+    cdef long long count = -1
+    if c.argc > 3:
+        add_syntax_error(c)
+        return 0
+    if c.argc == 3 and not get_range_or_reply(c, 2, 0, LLONG_MAX, &count, MSG_MUST_BE_POSITIVE):
+        return 0
+    return _zpop_generic(c, 1, 1, pop_max, False, count, c.resp > 2 and count != -1, False)
+
+
+cdef int zpopmin_command(Client c) except -1:
+    return _zpop_minmax(c, False)
+
+
+cdef int zpopmax_command(Client c) except -1:
+    return _zpop_minmax(c, True)
+
+
+cdef int zmpop_command(Client c) except -1:
+    """ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]"""
+    cdef long long numkeys, count = -1
+    cdef long long where_idx
+    cdef bint pop_max
+    cdef int j
+    if not get_range_or_reply(c, 1, 1, LLONG_MAX, &numkeys, MSG_NUMKEYS_POSITIVE):
+        return 0
+    if numkeys >= c.argc:
+        add_syntax_error(c)
+        return 0
+    where_idx = 1 + numkeys + 1
+    if where_idx >= c.argc:
+        add_syntax_error(c)
+        return 0
+    if arg_is(c, <int>where_idx, b"min"):
+        pop_max = False
+    elif arg_is(c, <int>where_idx, b"max"):
+        pop_max = True
+    else:
+        add_syntax_error(c)
+        return 0
+    j = <int>where_idx + 1
+    while j < c.argc:
+        if count == -1 and arg_is(c, j, b"count") and j < c.argc - 1:
+            j += 1
+            if not get_range_or_reply(c, j, 1, LLONG_MAX, &count, MSG_COUNT_POSITIVE):
+                return 0
+        else:
+            add_syntax_error(c)
+            return 0
+        j += 1
+    if count == -1:
+        count = 1
+    return _zpop_generic(c, 2, <int>numkeys, pop_max, True, count, True, True)
+
+
+# ---- ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD ------------------------------------------------------
+
+cdef enum:
+    SETOP_UNION = 0
+    SETOP_INTER = 1
+    SETOP_DIFF = 2
+    AGGR_SUM = 1
+    AGGR_MIN = 2
+    AGGR_MAX = 3
+
+
+cdef inline void _aggregate(double* target, double val, int aggregate) noexcept nogil:
+    """Combine a member's scores. +inf + -inf is 0 (Redis's convention)."""
+    if aggregate == AGGR_SUM:
+        target[0] = target[0] + val
+        if isnan(target[0]):
+            target[0] = 0.0
+    elif aggregate == AGGR_MIN:
+        target[0] = val if val < target[0] else target[0]
+    else:
+        target[0] = val if val > target[0] else target[0]
+
+
+cdef void _zunion(zsrc* src, long setnum, zset_t* dst, int aggregate) noexcept nogil:
+    """Accumulate every member's aggregated weighted score in dst's dict,
+    then index them all in dst's skiplist."""
+    cdef long i
+    cdef zsrc_iter it
+    cdef const char* m
+    cdef size_t n
+    cdef double s, score
+    cdef bint existed
+    cdef pe_entry* e
+    for i in range(setnum):
+        if src[i].len == 0:
+            continue
+        _src_iter_init(&it, &src[i])
+        while _src_iter_next(&it, &m, &n, &s):
+            score = src[i].weight * s
+            if isnan(score):
+                score = 0
+            e = zs_acc_add(dst, m, n, &existed)
+            if not existed:
+                e.v.d = score
+            else:
+                _aggregate(&e.v.d, score, aggregate)
+        _src_iter_release(&it)
+    zs_acc_index(dst)
+
+
+cdef unsigned long _zinter(zsrc* src, long setnum, zset_t* dst, int aggregate,
+                           bint cardinality_only, long long limit) noexcept nogil:
+    """Members of the smallest input present in all others (src is sorted by
+    size). Fills dst, or only counts (ZINTERCARD, stopping at ``limit`` > 0)."""
+    cdef unsigned long cardinality = 0
+    cdef zsrc_iter it
+    cdef const char* m
+    cdef size_t n
+    cdef double s, score, value
+    cdef long j
+    if src[0].len == 0:
+        return 0
+    _src_iter_init(&it, &src[0])
+    while _src_iter_next(&it, &m, &n, &s):
+        score = src[0].weight * s
+        if isnan(score):
+            score = 0
+        j = 1
+        while j < setnum:
+            if src[j].o == src[0].o:
+                value = s * src[j].weight
+                _aggregate(&score, value, aggregate)
+            elif _src_find(&src[j], m, n, &value):
+                value *= src[j].weight
+                _aggregate(&score, value, aggregate)
+            else:
+                break
+            j += 1
+        if j == setnum:
+            if cardinality_only:
+                cardinality += 1
+                if limit and cardinality >= <unsigned long long>limit:
+                    break
+            else:
+                zs_insert(dst, m, n, score)
+    _src_iter_release(&it)
+    return cardinality
+
+
+cdef void _zdiff(zsrc* src, long setnum, zset_t* dst) noexcept nogil:
+    """Members of the first input in no other one, with their scores.
+    Picks Redis's cheaper algorithm: check each member of the first input
+    against the others (O(N*M)), or copy the first and remove the others'
+    members (O(L) for L members in all)."""
+    cdef long j
+    cdef long long algo_one = 0, algo_two = 0
+    cdef zsrc_iter it
+    cdef const char* m
+    cdef size_t n
+    cdef double s, value
+    cdef bint exists
+    cdef long long cardinality = 0
+    if src[0].len == 0:
+        return
+    for j in range(setnum):
+        if j > 0 and src[0].o == src[j].o:
+            return                  # the first input minus itself
+        algo_one += src[0].len
+        algo_two += src[j].len
+    algo_one //= 2
+    if algo_one <= algo_two:
+        if setnum > 1:
+            qsort(&src[1], setnum - 1, sizeof(zsrc), _cmp_src_len_rev)
+        _src_iter_init(&it, &src[0])
+        while _src_iter_next(&it, &m, &n, &s):
+            exists = False
+            for j in range(1, setnum):
+                if src[j].o == src[0].o or _src_find(&src[j], m, n, &value):
+                    exists = True
+                    break
+            if not exists:
+                zs_insert(dst, m, n, s)
+        _src_iter_release(&it)
+        return
+    for j in range(setnum):
+        if src[j].len == 0:
+            continue
+        _src_iter_init(&it, &src[j])
+        while _src_iter_next(&it, &m, &n, &s):
+            if j == 0:
+                zs_insert(dst, m, n, s)
+                cardinality += 1
+            elif zs_delete(dst, m, n):
+                cardinality -= 1
+            if cardinality == 0:
+                break
+        _src_iter_release(&it)
+        if cardinality == 0:
+            break
+    zs_shrink_if_needed(dst)
+
+
+cdef int _zsetop_generic(Client c, int dstidx, int numkeys_idx, int op,
+                         bint cardinality_only) noexcept:
+    """ZUNION/ZINTER/ZDIFF numkeys key [key ...] [WEIGHTS w ...]
+    [AGGREGATE SUM|MIN|MAX] [WITHSCORES], the STORE forms (dstidx > 0, no
+    WITHSCORES) and ZINTERCARD numkeys key [key ...] [LIMIT limit]."""
+    cdef long long setnum, limit = 0
+    cdef long i
+    cdef int j, remaining
+    cdef int aggregate = AGGR_SUM
+    cdef bint withscores = False
+    cdef zsrc* src
+    cdef robj* o
+    cdef robj* dstobj
+    cdef zset_t* dst
+    cdef unsigned long cardinality = 0
+    cdef zslnode* x
+    cdef bytes msg
+    if not get_ll_or_reply(c, numkeys_idx, &setnum, NULL):
+        return 0
+    if setnum < 1:
+        msg = ("ERR at least 1 input key is needed for '%s' command" % c.cmd.fullname).encode()
+        add_error_obj(c, msg)
+        return 0
+    if setnum > c.argc - (numkeys_idx + 1):
+        add_syntax_error(c)
+        return 0
+    src = <zsrc*>mem_calloc(setnum * sizeof(zsrc))
+    j = numkeys_idx + 1
+    for i in range(setnum):
+        o = lookup_read(c, c.argv[j], c.argvlen[j])
+        if o != NULL and o.type != OBJ_ZSET and o.type != OBJ_SET:
+            mem_free(src)
+            add_error(c, MSG_WRONGTYPE)
+            return 0
+        src[i].o = o
+        src[i].weight = 1.0
+        src[i].index = i
+        src[i].len = _src_length(o)
+        j += 1
+    remaining = c.argc - j
+    while remaining:
+        if (op != SETOP_DIFF and not cardinality_only and remaining >= setnum + 1 and
+                arg_is(c, j, b"weights")):
+            j += 1
+            remaining -= 1
+            for i in range(setnum):
+                if not get_double_or_reply(c, j, &src[i].weight, MSG_WEIGHT_NOT_FLOAT):
+                    mem_free(src)
+                    return 0
+                j += 1
+                remaining -= 1
+        elif (op != SETOP_DIFF and not cardinality_only and remaining >= 2 and
+                arg_is(c, j, b"aggregate")):
+            j += 1
+            remaining -= 1
+            if arg_is(c, j, b"sum"):
+                aggregate = AGGR_SUM
+            elif arg_is(c, j, b"min"):
+                aggregate = AGGR_MIN
+            elif arg_is(c, j, b"max"):
+                aggregate = AGGR_MAX
+            else:
+                mem_free(src)
+                add_syntax_error(c)
+                return 0
+            j += 1
+            remaining -= 1
+        elif (remaining >= 1 and dstidx == 0 and not cardinality_only and
+                arg_is(c, j, b"withscores")):
+            j += 1
+            remaining -= 1
+            withscores = True
+        elif cardinality_only and remaining >= 2 and arg_is(c, j, b"limit"):
+            j += 1
+            remaining -= 1
+            if not get_range_or_reply(c, j, 0, LLONG_MAX, &limit, MSG_LIMIT_NEGATIVE):
+                mem_free(src)
+                return 0
+            j += 1
+            remaining -= 1
+        else:
+            mem_free(src)
+            add_syntax_error(c)
+            return 0
+    if op != SETOP_DIFF:
+        qsort(src, setnum, sizeof(zsrc), _cmp_src_len)
+    if cardinality_only:
+        cardinality = _zinter(src, setnum, NULL, aggregate, True, limit)
+        mem_free(src)
+        add_int(c, cardinality)
+        return 0
+    # The result is built as a skiplist, then stored or replied.
+    dstobj = zset_new_skiplist()
+    dst = _zs(dstobj)
+    if op == SETOP_INTER:
+        _zinter(src, setnum, dst, aggregate, False, 0)
+    elif op == SETOP_UNION:
+        _zunion(src, setnum, dst, aggregate)
+    else:
+        _zdiff(src, setnum, dst)
+    mem_free(src)
+    if dstidx:
+        if zs_length(dst):
+            # LISTPACK: convert when the result fits zset-max-listpack-*
+            # (zsetConvertToListpackIfNeeded with the longest member).
+            set_key(c.srv, c.db, c.argv[dstidx], c.argvlen[dstidx], dstobj, False)
+            add_int(c, zs_length(dst))
+            c.srv.dirty += 1
+        else:
+            obj_free(dstobj)
+            add_int(c, 0)
+            if db_delete(c.srv, c.db, c.argv[dstidx], c.argvlen[dstidx]):
+                c.srv.dirty += 1
+        return 0
+    _add_array_ws(c, zs_length(dst), withscores)
+    x = dst.zsl.header.level[0].forward
+    while x != NULL:
+        _reply_member_score(c, x.ent.key, x.ent.klen, x.score, withscores)
+        x = x.level[0].forward
+    obj_free(dstobj)
+    return 0
+
+
+cdef int zunionstore_command(Client c) except -1:
+    return _zsetop_generic(c, 1, 2, SETOP_UNION, False)
+
+
+cdef int zinterstore_command(Client c) except -1:
+    return _zsetop_generic(c, 1, 2, SETOP_INTER, False)
+
+
+cdef int zdiffstore_command(Client c) except -1:
+    return _zsetop_generic(c, 1, 2, SETOP_DIFF, False)
+
+
+cdef int zunion_command(Client c) except -1:
+    return _zsetop_generic(c, 0, 1, SETOP_UNION, False)
+
+
+cdef int zinter_command(Client c) except -1:
+    return _zsetop_generic(c, 0, 1, SETOP_INTER, False)
+
+
+cdef int zintercard_command(Client c) except -1:
+    return _zsetop_generic(c, 0, 1, SETOP_INTER, True)
+
+
+cdef int zdiff_command(Client c) except -1:
+    return _zsetop_generic(c, 0, 1, SETOP_DIFF, False)
+
+
+# ---- ZRANDMEMBER -------------------------------------------------------------------------------
+
+# Like Redis: when the set has fewer than 3x the requested distinct members,
+# copy it and remove random members; otherwise draw until enough distinct.
+cdef enum:
+    ZRANDMEMBER_SUB_STRATEGY_MUL = 3
+
+ctypedef struct zelem:
+    const char* m
+    size_t n
+    double score
+
+
+cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexcept:
+    cdef robj* o = lookup_read(c, c.argv[1], c.argvlen[1])
+    cdef unsigned long long count, size, i, k
+    cdef bint uniq = True
+    cdef const char* m = NULL
+    cdef size_t n = 0
+    cdef double score = 0
+    cdef zcursor cur
+    cdef zelem* elems
+    cdef zelem tmp
+    cdef dict_t* seen
+    cdef bint existed
+    cdef unsigned long long added
+    if o == NULL:
+        add_array(c, 0)
+        return
+    if check_type(c, o, OBJ_ZSET):
+        return
+    size = zset_length(o)
+    if l >= 0:
+        count = <unsigned long long>l
+    else:
+        count = <unsigned long long>(-l)
+        uniq = False
+    if count == 0:
+        add_array(c, 0)
+        return
+    # Case 1: repetitions allowed (or one member): independent draws.
+    if not uniq or count == 1:
+        _add_array_ws(c, <long long>count, withscores)
+        while count:
+            count -= 1
+            zset_random_element(o, &m, &n, &score)
+            _reply_member_score(c, m, n, score, withscores)
+            if c.flags & CLIENT_CLOSE_ASAP:
+                break
+        return
+    _add_array_ws(c, <long long>(count if count < size else size), withscores)
+    # Case 2: at least the whole set: all of it, from the highest score down.
+    if count >= size:
+        zcur_at_rank(&cur, o, 0, True)
+        while zcur_valid(&cur):
+            m = zcur_member(&cur, &n)
+            _reply_member_score(c, m, n, zcur_score(&cur), withscores)
+            zcur_next(&cur, True)
+        return
+    # Case 3: most of the set: drop random members until count remain.
+    # LISTPACK: integer members live in the cursor's buf only until the next
+    # step; copy them (or sample with lpRandomPairs as Redis does).
+    if count * ZRANDMEMBER_SUB_STRATEGY_MUL > size:
+        elems = <zelem*>mem_alloc(size * sizeof(zelem))
+        zcur_at_rank(&cur, o, 0, True)
+        i = 0
+        while zcur_valid(&cur):
+            elems[i].m = zcur_member(&cur, &elems[i].n)
+            elems[i].score = zcur_score(&cur)
+            i += 1
+            zcur_next(&cur, True)
+        while size > count:
+            k = engine_random() % size
+            size -= 1
+            tmp = elems[k]
+            elems[k] = elems[size]
+            elems[size] = tmp
+        for i in range(count):
+            _reply_member_score(c, elems[i].m, elems[i].n, elems[i].score, withscores)
+        mem_free(elems)
+        return
+    # Case 4: a small sample of a big set: draw until count distinct members.
+    seen = dict_create(NULL)
+    added = 0
+    while added < count:
+        zset_random_element(o, &m, &n, &score)
+        dict_add_or_find(seen, m, n, &existed)
+        if existed:
+            continue
+        added += 1
+        _reply_member_score(c, m, n, score, withscores)
+    dict_release(seen)
+
+
+cdef int zrandmember_command(Client c) except -1:
+    """ZRANDMEMBER key [count [WITHSCORES]]"""
+    cdef long long l
+    cdef bint withscores = False
+    cdef robj* o
+    cdef const char* m = NULL
+    cdef size_t n = 0
+    cdef double score = 0
+    if c.argc >= 3:
+        if not get_range_or_reply(c, 2, -LLONG_MAX, LLONG_MAX, &l, NULL):
+            return 0
+        if c.argc > 4 or (c.argc == 4 and not arg_is(c, 3, b"withscores")):
+            add_syntax_error(c)
+            return 0
+        if c.argc == 4:
+            withscores = True
+            if l < -LLONG_MAX // 2 or l > LLONG_MAX // 2:
+                add_error(c, MSG_VALUE_OUT_OF_RANGE)
+                return 0
+        _zrandmember_with_count(c, l, withscores)
+        return 0
+    o = lookup_read(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_null(c)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    zset_random_element(o, &m, &n, &score)
+    add_bulk(c, m, n)
+    return 0
+
+
+# ---- DEBUG DIGEST ---------------------------------------------------------------------------------
+
+def _mix(digest, data):
+    """Redis's mixDigest: digest = SHA1(digest XOR SHA1(data))."""
+    import hashlib
+    h = hashlib.sha1(data).digest()
+    return hashlib.sha1(bytes(a ^ b for a, b in zip(digest, h))).digest()
+
+
+def py_digest_parts(Server srv, int dbid, bytes key):
+    """xorObjectDigest's parts for a sorted set: per member, the 20 bytes
+    mix(mix(zero, member), "%.17g" of the score), xor'ed into the digest."""
+    cdef pe_entry* e = dict_find(srv.dbs[dbid].keys, key, len(key))
+    cdef robj* o
+    cdef zcursor cur
+    cdef const char* m
+    cdef size_t n
+    cdef char buf[MAX_D2STRING_CHARS]
+    cdef int blen
+    cdef list parts = []
+    if e == NULL:
+        return parts
+    o = <robj*>e.v.ptr
+    zcur_at_rank(&cur, o, 0, False)
+    while zcur_valid(&cur):
+        m = zcur_member(&cur, &n)
+        blen = d2string(buf, sizeof(buf), zcur_score(&cur))
+        parts.append(("xor", _mix(_mix(bytes(20), m[:n]), buf[:blen])))
+        zcur_next(&cur, False)
+    return parts
+
+
+def _register_digest():
+    from pyengine import db
+    db.DIGEST_PARTS["zset"] = py_digest_parts
+
+
+_register_digest()
+
+
+PROCS = {
+    "zadd_command": proc_capsule(zadd_command),
+    "zincrby_command": proc_capsule(zincrby_command),
+    "zrem_command": proc_capsule(zrem_command),
+    "zcard_command": proc_capsule(zcard_command),
+    "zscore_command": proc_capsule(zscore_command),
+    "zmscore_command": proc_capsule(zmscore_command),
+    "zrank_command": proc_capsule(zrank_command),
+    "zrevrank_command": proc_capsule(zrevrank_command),
+    "zcount_command": proc_capsule(zcount_command),
+    "zlexcount_command": proc_capsule(zlexcount_command),
+    "zremrangebyrank_command": proc_capsule(zremrangebyrank_command),
+    "zremrangebyscore_command": proc_capsule(zremrangebyscore_command),
+    "zremrangebylex_command": proc_capsule(zremrangebylex_command),
+    "zrange_command": proc_capsule(zrange_command),
+    "zrangestore_command": proc_capsule(zrangestore_command),
+    "zrevrange_command": proc_capsule(zrevrange_command),
+    "zrangebyscore_command": proc_capsule(zrangebyscore_command),
+    "zrevrangebyscore_command": proc_capsule(zrevrangebyscore_command),
+    "zrangebylex_command": proc_capsule(zrangebylex_command),
+    "zrevrangebylex_command": proc_capsule(zrevrangebylex_command),
+    "zpopmin_command": proc_capsule(zpopmin_command),
+    "zpopmax_command": proc_capsule(zpopmax_command),
+    "zmpop_command": proc_capsule(zmpop_command),
+    "zunionstore_command": proc_capsule(zunionstore_command),
+    "zinterstore_command": proc_capsule(zinterstore_command),
+    "zdiffstore_command": proc_capsule(zdiffstore_command),
+    "zunion_command": proc_capsule(zunion_command),
+    "zinter_command": proc_capsule(zinter_command),
+    "zintercard_command": proc_capsule(zintercard_command),
+    "zdiff_command": proc_capsule(zdiff_command),
+    "zrandmember_command": proc_capsule(zrandmember_command),
+}
