@@ -46,20 +46,4 @@ cdef double zcur_score(zcursor* cur) noexcept nogil
 cdef inline bint zcur_valid(zcursor* cur) noexcept nogil:
     return cur.node != NULL
 
-# ---- set sources (ZUNION/ZINTER/ZDIFF and their STORE forms read plain sets) ----
-# The SET type registers how to read its values; t_zset never looks inside a
-# set. An intset member is returned as decimal text (the iterator's buf).
-ctypedef struct setsrc_iter:
-    robj* o
-    void* state[4]              # the set module's iterator state
-    long long pos
-    char buf[24]
 
-ctypedef struct set_reader:
-    unsigned long (*length)(robj* o) noexcept nogil
-    void (*iter_init)(setsrc_iter* it, robj* o) noexcept nogil
-    bint (*iter_next)(setsrc_iter* it, const char** m, size_t* n) noexcept nogil
-    void (*iter_release)(setsrc_iter* it) noexcept nogil
-    bint (*contains)(robj* o, const char* m, size_t n) noexcept nogil
-
-cdef void zset_register_set_reader(set_reader* reader) noexcept nogil

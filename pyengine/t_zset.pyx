@@ -16,9 +16,8 @@ Layers, each with its own prefix (as in Redis's t_zset.c):
   element of a score or lex range; step forwards or backwards; read member
   and score). Ranges, pops and the ZUNION family's iteration use it.
 * the set-source section: ZUNION/ZINTER/ZDIFF (and STORE) accept plain sets
-  as inputs, every member with score 1. The SET type registers a
-  ``set_reader`` (t_zset.pxd) with ``zset_register_set_reader``; this module
-  never looks inside a set.
+  as inputs, every member with score 1, read through the SET type's API
+  (t_set.pxd).
 * the commands, ``<name>_command(Client)``: argument parsing in Redis's
   order (so the same error wins when several apply), then the lookup.
 
@@ -36,10 +35,10 @@ once per STORE).
 """
 
 from libc.string cimport memcpy
-from libc.stdlib cimport qsort, abort
-from libc.stdio cimport fprintf, stderr
+from libc.stdlib cimport qsort
 from libc.math cimport isnan
 from libc.limits cimport LLONG_MAX
+from libc.stdint cimport int64_t
 
 from engine._mem cimport mem_alloc, mem_calloc, mem_free
 from engine.dict cimport (pe_entry, dict_t, dict_create, dict_release, dict_find, dict_add_or_find,
@@ -47,6 +46,8 @@ from engine.dict cimport (pe_entry, dict_t, dict_create, dict_release, dict_find
 from engine.object cimport (robj, obj_free, obj_register_type, OBJ_ZSET, OBJ_SET, ENC_SKIPLIST,
                             PE_OBJ_HEADER)
 from engine.util cimport d2string, MAX_D2STRING_CHARS
+from engine.object cimport ENC_INTSET, pe_fmt_i64
+from pyengine.t_set cimport set_iter, set_iter_init, set_iter_next, set_iter_release, set_size, set_is_member
 from engine.zset cimport (zset_t, zslnode, zrangespec, zlexrangespec, zs_create, zs_release, zs_dup,
                           zs_mem_usage, zs_find_or_add, zs_update_score, zs_delete, zs_rank,
                           zs_length, zs_delete_range_by_score, zs_delete_range_by_lex,
@@ -349,53 +350,20 @@ cdef double zcur_score(zcursor* cur) noexcept nogil:
     return cur.node.score
 
 
-# ---- set sources: integration point for the SET type ------------------------------------------
-# ZUNION/ZINTER/ZDIFF and their STORE forms accept sets (score 1 for every
-# member, times the weight). These functions are the only place that reads a
-# set, through the reader the SET type registers at import
-# (zset_register_set_reader). No set value can exist before that module is
-# loaded, so an unregistered reader is an internal bug.
+# ---- set sources -----------------------------------------------------------------------------
+# ZUNION/ZINTER/ZDIFF and their STORE forms accept plain sets (score 1 for
+# every member, times the weight); they are read through the SET type's API
+# (t_set.pxd), intset members as decimal text.
 
-cdef set_reader _set_reader       # all NULL until the SET type registers
-
-
-cdef void zset_register_set_reader(set_reader* reader) noexcept nogil:
-    """Install how sets are read (called once by the SET type's module)."""
-    _set_reader = reader[0]
-
-
-cdef inline void _need_set_reader() noexcept nogil:
-    if _set_reader.length == NULL or _set_reader.iter_init == NULL or \
-            _set_reader.iter_next == NULL or _set_reader.contains == NULL:
-        fprintf(stderr, b"pyengine: a set value exists but no set reader is registered "
-                        b"(pyengine/t_zset.pxd zset_register_set_reader)\n")
-        abort()
-
-
-cdef inline unsigned long _setsrc_length(robj* o) noexcept nogil:
-    _need_set_reader()
-    return _set_reader.length(o)
-
-
-cdef inline void _setsrc_iter_init(setsrc_iter* it, robj* o) noexcept nogil:
-    _need_set_reader()
-    it.o = o
-    it.pos = 0
-    _set_reader.iter_init(it, o)
-
-
-cdef inline bint _setsrc_iter_next(setsrc_iter* it, const char** m, size_t* n) noexcept nogil:
-    return _set_reader.iter_next(it, m, n)
-
-
-cdef inline void _setsrc_iter_release(setsrc_iter* it) noexcept nogil:
-    if _set_reader.iter_release != NULL:
-        _set_reader.iter_release(it)
-
-
-cdef inline bint _setsrc_contains(robj* o, const char* m, size_t n) noexcept nogil:
-    _need_set_reader()
-    return _set_reader.contains(o, m, n)
+cdef inline bint _setsrc_iter_next(set_iter* it, const char** m, size_t* n) noexcept nogil:
+    cdef int64_t ll
+    cdef int enc = set_iter_next(it, m, n, &ll)
+    if enc == -1:
+        return False
+    if enc == ENC_INTSET:
+        n[0] = pe_fmt_i64(it.buf, ll)
+        m[0] = it.buf
+    return True
 
 
 # ---- ZUNION / ZINTER / ZDIFF sources ---------------------------------------------------------
@@ -409,7 +377,7 @@ ctypedef struct zsrc:
 ctypedef struct zsrc_iter:
     zsrc* src
     zcursor cur
-    setsrc_iter sit
+    set_iter sit
 
 
 cdef inline unsigned long _src_length(robj* o) noexcept nogil:
@@ -417,7 +385,7 @@ cdef inline unsigned long _src_length(robj* o) noexcept nogil:
         return 0
     if o.type == OBJ_ZSET:
         return zset_length(o)
-    return _setsrc_length(o)
+    return set_size(o)
 
 
 cdef void _src_iter_init(zsrc_iter* it, zsrc* s) noexcept nogil:
@@ -429,7 +397,7 @@ cdef void _src_iter_init(zsrc_iter* it, zsrc* s) noexcept nogil:
     if s.o.type == OBJ_ZSET:
         zcur_at_rank(&it.cur, s.o, 0, True)
     else:
-        _setsrc_iter_init(&it.sit, s.o)
+        set_iter_init(&it.sit, s.o)
 
 
 cdef bint _src_iter_next(zsrc_iter* it, const char** m, size_t* n, double* score) noexcept nogil:
@@ -452,7 +420,7 @@ cdef bint _src_iter_next(zsrc_iter* it, const char** m, size_t* n, double* score
 
 cdef void _src_iter_release(zsrc_iter* it) noexcept nogil:
     if it.src.o != NULL and it.src.o.type != OBJ_ZSET:
-        _setsrc_iter_release(&it.sit)
+        set_iter_release(&it.sit)
 
 
 cdef bint _src_find(zsrc* s, const char* m, size_t n, double* score) noexcept nogil:
@@ -460,7 +428,7 @@ cdef bint _src_find(zsrc* s, const char* m, size_t n, double* score) noexcept no
         return False
     if s.o.type == OBJ_ZSET:
         return zset_score(s.o, m, n, score)
-    if _setsrc_contains(s.o, m, n):
+    if set_is_member(s.o, m, n):
         score[0] = 1.0
         return True
     return False

@@ -926,3 +926,25 @@ def test_zrandmember_uniform(zd):
         expect = total / 10
         chi = sum((c - expect) ** 2 / expect for c in seen.values())
         assert len(seen) == 10 and chi < 40, (count, seen)
+
+
+# ---- plain sets as inputs of ZUNION / ZINTER / ZDIFF ---------------------------------------------
+
+@pytest.mark.parametrize("cmd", ["ZUNION", "ZINTER", "ZDIFF"])
+def test_set_sources(zd, cmd):
+    zd("SADD", "iset", "1", "2", "3", "10")                # intset
+    zd("SADD", "hset", "a", "b", "2", "zz")                # hashtable
+    zd("ZADD", "zs", "5", "a", "1.5", "2", "-1", "q")
+    keys = ["iset", "hset", "zs", "missing"]
+    if cmd == "ZDIFF":
+        zd.sorted_array(cmd, "3", "zs", "iset", "hset")
+        zd.sorted_array(cmd, "2", "hset", "zs", "WITHSCORES")
+        zd.sorted_array(cmd, "2", "iset", "missing", "WITHSCORES")
+        return
+    zd(cmd, "4", *keys, "WITHSCORES")
+    zd(cmd, "3", "iset", "hset", "zs", "WEIGHTS", "2", "0.5", "3", "WITHSCORES")
+    for agg in ("SUM", "MIN", "MAX"):
+        zd(cmd, "2", "hset", "zs", "AGGREGATE", agg, "WITHSCORES")
+    zd(cmd + "STORE", "dst", "3", "iset", "hset", "zs")
+    zd("ZRANGE", "dst", "0", "-1", "WITHSCORES")
+    zd("OBJECT", "ENCODING", "dst")
