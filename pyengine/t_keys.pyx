@@ -562,6 +562,11 @@ cdef int swapdb_command(Client c) except -1:
         b.expires = tmp.expires
         b.avg_ttl = tmp.avg_ttl
         b.expires_cursor = tmp.expires_cursor
+        if c.srv.blocking_count:
+            # Keys clients wait for may now exist in either db.
+            from pyengine.blocked import signal_all_blocked_in_db
+            signal_all_blocked_in_db(c.srv, id1)
+            signal_all_blocked_in_db(c.srv, id2)
     c.srv.dirty += 1
     add_ok(c)
     return 0

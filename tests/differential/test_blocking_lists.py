@@ -258,3 +258,27 @@ def test_commandstats_count_a_blocked_command_once(diff, pair):
         info = conn.call("INFO", "commandstats").decode()
         stats.append(re.search(r"cmdstat_blpop:calls=(\d+)", info).group(1))
     assert stats[0] == stats[1] == "2"
+
+
+def test_swapdb_wakes_a_client_waiting_in_either_db(diff, pair):
+    w = pair()
+    w("SELECT", "9")
+    send(w, "BLPOP", "swapped", "5")
+    settle()
+    diff("SELECT", "10")
+    diff("RPUSH", "swapped", "x", "y")
+    diff("SWAPDB", "9", "10")
+    assert read(w) == b"*2\r\n$7\r\nswapped\r\n$1\r\nx\r\n"
+    diff("SELECT", "9")
+    diff("LRANGE", "swapped", "0", "-1")
+    diff("FLUSHALL")
+
+
+def test_rename_moves_a_list_into_a_waited_key(diff, pair):
+    w = pair()
+    send(w, "BLMPOP", "5", "1", "target", "LEFT")
+    settle()
+    diff("LPUSH", "staging", "a", "b", "c")
+    diff("RENAME", "staging", "target")
+    assert read(w) == b"*2\r\n$6\r\ntarget\r\n*1\r\n$1\r\nc\r\n"
+    diff("LRANGE", "target", "0", "-1")
