@@ -35,6 +35,10 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 cdef extern from "<math.h>" nogil:
     long double ceill(long double x)
 
+# The (dbid, key) handle_ready_keys is serving: a re-run that serves one key
+# at a time (XREAD, XREADGROUP) reads it.
+serving_entry = None
+
 
 cdef bint may_block(Client c) noexcept:
     """False inside MULTI/EXEC: the command must answer as if timed out."""
@@ -110,12 +114,14 @@ def handle_ready_keys(Server srv):
     """Re-run the commands of clients waiting on keys signalled ready, in
     blocking order, until no key is left ready (serving one client may make
     another key ready, e.g. BLMOVE)."""
+    global serving_entry
     cdef Client c
     cdef Command cmd
     while srv.ready_keys:
         ready, srv.ready_keys = srv.ready_keys, []
         srv.ready_set = set()
         for entry in ready:
+            serving_entry = entry
             for c in list(srv.blocking.get(entry, ())):
                 if not (c.flags & CLIENT_BLOCKED) or c.btype != BLOCK_KEYS:
                     continue
@@ -134,6 +140,7 @@ def handle_ready_keys(Server srv):
                     unblock_client(c)
                 else:
                     c.set_args(saved)
+    serving_entry = None
 
 
 def next_timeout(Server srv):

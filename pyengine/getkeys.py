@@ -131,6 +131,36 @@ def _set_getkeys(cmd, args):
     return [(1, ["OW", "update"])]
 
 
+def _xread_getkeys(cmd, args):
+    """XREAD / XREADGROUP (xreadGetKeys): the keys after the STREAMS option,
+    skipping the options' arguments ("STREAMS" may also be a group or key
+    name); none when the stream/ID list is missing or unbalanced."""
+    argc = len(args)
+    streams_pos = -1
+    i = 1
+    while i < argc:
+        arg = args[i].split(b"\0", 1)[0].lower()
+        if arg in (b"block", b"count"):
+            i += 1
+        elif arg == b"group":
+            i += 2
+        elif arg == b"noack":
+            pass
+        elif arg == b"streams":
+            streams_pos = i
+            break
+        else:
+            break
+        i += 1
+    num = argc - streams_pos - 1 if streams_pos != -1 else 0
+    if streams_pos == -1 or num == 0 or num % 2:
+        return []
+    num //= 2
+    return [(k, []) for k in range(streams_pos + 1, argc - num)]
+
+
 GETKEYS_PROCS = {
     "set": _set_getkeys,
+    "xread": _xread_getkeys,
+    "xreadgroup": _xread_getkeys,
 }
