@@ -32,6 +32,7 @@ read without COUNT returns at most 1000 entries, as in Redis.
 """
 
 from libc.string cimport memcpy, memcmp, memchr
+from libc.stdlib cimport malloc, free
 from libc.stdint cimport uint64_t, int64_t, UINT64_MAX
 from libc.limits cimport LONG_MAX
 from cpython.bytes cimport PyBytes_FromStringAndSize
@@ -137,6 +138,8 @@ cdef const char* MSG_XCLAIM_TIME = b"ERR Invalid TIME option argument for XCLAIM
 cdef const char* MSG_XCLAIM_RETRY = b"ERR Invalid RETRYCOUNT option argument for XCLAIM"
 cdef const char* MSG_XAUTOCLAIM_MINIDLE = b"ERR Invalid min-idle-time argument for XAUTOCLAIM"
 cdef const char* MSG_XAUTOCLAIM_COUNT = b"ERR COUNT must be > 0"
+cdef const char* MSG_XAUTOCLAIM_NOMEM = (b"ERR Insufficient memory, failed allocating transient "
+                                         b"memory, COUNT too high.")
 
 
 # ---- stream objects -----------------------------------------------------------------------
@@ -1438,7 +1441,6 @@ cdef int xautoclaim_command(Client c) except -1:
     cdef uchar curkey[STREAM_ID_LEN]
     cdef size_t endat, at, arraylen = 0
     cdef stream_nack* nack
-    cdef long long deleted_cap
     if not get_ll_or_reply(c, 4, &minidle, MSG_XAUTOCLAIM_MINIDLE):
         return 0
     if minidle < 0:
@@ -1468,8 +1470,12 @@ cdef int xautoclaim_command(Client c) except -1:
                    _cstr(c, 2) + b"'")
         return 0
     s = _st(o)
-    deleted_cap = count if count < 1024 else 1024
-    deleted_ids = <streamid*>mem_alloc(sizeof(streamid) * deleted_cap)
+    # Like Redis, room for COUNT deleted IDs up front, or an error when that
+    # much memory cannot be had (transient: plain malloc, not counted).
+    deleted_ids = <streamid*>malloc(sizeof(streamid) * <size_t>count)
+    if deleted_ids == NULL:
+        add_error(c, MSG_XAUTOCLAIM_NOMEM)
+        return 0
     attempts = count * 10
     add_array(c, 3)
     endat = add_deferred_len(c)
@@ -1488,8 +1494,6 @@ cdef int xautoclaim_command(Client c) except -1:
             rax_remove(group.pel, curkey, STREAM_ID_LEN, NULL)
             rax_remove(nack.consumer.pel, curkey, STREAM_ID_LEN, NULL)
             stream_free_nack(nack)
-            if deleted_num == deleted_cap:
-                deleted_ids = _grow_ids(deleted_ids, deleted_num, &deleted_cap)
             deleted_ids[deleted_num] = id
             deleted_num += 1
             rax_seek(&ri, RAX_SEEK_GE, curkey, STREAM_ID_LEN)
@@ -1525,16 +1529,8 @@ cdef int xautoclaim_command(Client c) except -1:
     add_array(c, deleted_num)
     for k in range(deleted_num):
         _add_id(c, &deleted_ids[k])
-    mem_free(deleted_ids)
+    free(deleted_ids)
     return 0
-
-
-cdef streamid* _grow_ids(streamid* ids, long long n, long long* cap) noexcept:
-    cdef streamid* grown = <streamid*>mem_alloc(sizeof(streamid) * cap[0] * 2)
-    memcpy(grown, ids, sizeof(streamid) * n)
-    mem_free(ids)
-    cap[0] *= 2
-    return grown
 
 
 cdef void _insert_id_at(Client c, size_t at, const streamid* id) noexcept:
