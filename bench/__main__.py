@@ -85,8 +85,8 @@ def build_parser():
     c.add_argument("--memory", action="store_true",
                    help="compare bytes per key instead of throughput")
     c.add_argument("--dataset", default="strings",
-                   choices=["strings", "hashes", "zsets", "list", "aggregates"],
-                   help="--memory data: strings (default), one aggregate type, or all three")
+                   choices=["strings", "hashes", "zsets", "list", "streams", "aggregates"],
+                   help="--memory data: strings (default), one aggregate type, or all of them")
     c.add_argument("--keys", type=_positive, default=None,
                    help="keys for --memory (default 1000000, --quick %d)" % QUICK_KEYS)
     c.add_argument("--json", metavar="PATH", help="write the results as JSON")
@@ -130,12 +130,14 @@ def _memory(args):
         result = {"kind": "memory", "meta": meta, "params": {"keys": keys, "quick": args.quick},
                   "memory": m}
         return result, "memory", report.memory_markdown(result)
-    names = ["hashes", "zsets", "list"] if args.dataset == "aggregates" else [args.dataset]
+    names = (["hashes", "zsets", "list", "streams"] if args.dataset == "aggregates"
+             else [args.dataset])
     results = []
     for name in names:
         _desc, keys, per_key, _unit = memory.DATASETS[name]
         if args.quick:
-            keys, per_key = (keys, per_key // 100) if name == "list" else (keys // 100, per_key)
+            keys, per_key = ((keys, per_key // 100) if name in ("list", "streams")
+                             else (keys // 100, per_key))
         results.append(memory.run_memory(keys, dataset=name, per_key=per_key))
     result = {"kind": "memory-aggregates", "meta": meta,
               "params": {"datasets": names, "quick": args.quick}, "memory": results}
