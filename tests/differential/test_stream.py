@@ -1176,3 +1176,29 @@ def test_block_xread_timeout_then_data(diff, pair):
     settle()
     diff("XADD", "s", "2-0", "a", "1")
     read(b)
+
+
+def _hits_misses(conn):
+    info = conn.call("INFO", "stats").decode()
+    return (int(re.search(r"keyspace_hits:(\d+)", info).group(1)),
+            int(re.search(r"keyspace_misses:(\d+)", info).group(1)))
+
+
+@pytest.mark.parametrize("cmd", [
+    ("XADD", "s", "10-0", "a", "1"), ("XLEN", "s"), ("XLEN", "nokey"), ("XRANGE", "s", "-", "+"),
+    ("XRANGE", "nokey", "-", "+"), ("XREAD", "STREAMS", "s", "nokey", "0", "0"),
+    ("XREAD", "STREAMS", "s", "$"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "nog", "c", "STREAMS", "s", ">"), ("XACK", "s", "g", "1-0"),
+    ("XACK", "nokey", "g", "1-0"), ("XPENDING", "s", "g"), ("XPENDING", "nokey", "g"),
+    ("XCLAIM", "s", "g", "c", "0", "1-0"), ("XAUTOCLAIM", "s", "g", "c", "0", "0"),
+    ("XINFO", "STREAM", "s"), ("XINFO", "GROUPS", "nokey"), ("XDEL", "s", "1-0"),
+    ("XTRIM", "s", "MAXLEN", "1"), ("XSETID", "s", "99-0"), ("XGROUP", "CREATE", "s", "g2", "0"),
+], ids=lambda a: " ".join(a))
+def test_keyspace_stats(diff, cmd):
+    """Keyspace hits and misses counted like Redis (the same lookups)."""
+    fill(diff, "s", 3)
+    diff("XGROUP", "CREATE", "s", "g", "0")
+    before = (_hits_misses(diff.r), _hits_misses(diff.p))
+    diff(*cmd)
+    after = (_hits_misses(diff.r), _hits_misses(diff.p))
+    assert [a - b for a, b in zip(after[1], before[1])] == [a - b for a, b in zip(after[0], before[0])]
