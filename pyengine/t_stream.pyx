@@ -33,7 +33,7 @@ read without COUNT returns at most 1000 entries, as in Redis.
 
 from libc.string cimport memcpy, memcmp, memchr
 from libc.stdlib cimport malloc, free
-from libc.stdint cimport uint64_t, int64_t, UINT64_MAX
+from libc.stdint cimport uint64_t, UINT64_MAX
 from libc.limits cimport LONG_MAX
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
@@ -41,7 +41,7 @@ from engine._mem cimport mem_alloc, mem_free
 from engine.dict cimport pe_entry, dict_find
 from engine.object cimport (robj, obj_register_type, PE_OBJ_HEADER, OBJ_STREAM, ENC_STREAM)
 from engine.rax cimport (rax_t, rax_iter, rax_iter_start, rax_seek, rax_next, rax_iter_stop,
-                         rax_find, rax_insert, rax_try_insert, rax_remove, rax_eof, rax_size,
+                         rax_find, rax_insert, rax_try_insert, rax_remove, rax_size,
                          RAX_SEEK_FIRST, RAX_SEEK_LAST, RAX_SEEK_GE, uchar)
 from engine.stream cimport (streamid, stream_t, stream_cg, stream_consumer, stream_nack,
                             stream_iter, streamid_cmp, streamid_is_zero, streamid_incr,
@@ -61,7 +61,7 @@ from engine.listpack cimport lp_bytes
 from engine.util cimport string2ll, ull2string, ll2string
 from engine.resp cimport rbuf_insert
 from engine.lzf cimport lzf_compress
-from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_null,
+from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
                             add_null_array, add_array, add_map, add_error, add_error_len,
                             add_syntax_error, add_simple, arg_is, get_ll_or_reply,
                             get_range_or_reply, check_type, add_deferred_len,
