@@ -1202,3 +1202,23 @@ def test_keyspace_stats(diff, cmd):
     diff(*cmd)
     after = (_hits_misses(diff.r), _hits_misses(diff.p))
     assert [a - b for a, b in zip(after[1], before[1])] == [a - b for a, b in zip(after[0], before[0])]
+
+
+def test_binary_names_in_errors_and_replies(diff):
+    """Names are binary-safe in replies; in error texts they stop at a NUL
+    byte and CR/LF become spaces, as Redis formats them."""
+    diff("XADD", "s\x00k", "1-0", "f\x00", "v\r\n")
+    diff("XRANGE", "s\x00k", "-", "+")
+    diff("XGROUP", "CREATE", "s\x00k", "g\x00\n", "0")
+    diff("XREADGROUP", "GROUP", "g\x00\n", "c\r\nx", "STREAMS", "s\x00k", ">")
+    diff("XINFO", "GROUPS", "s\x00k")
+    diff("XPENDING", "s\x00k", "g\x00\n")
+    for g in ("g\x00", "g\nh", "\r\ng", "nog\x00x"):
+        diff("XREADGROUP", "GROUP", g, "c", "STREAMS", "s\x00k", ">")
+        diff("XPENDING", "s\x00k", g)
+        diff("XCLAIM", "s\x00k", g, "c", "0", "1-0")
+        diff("XAUTOCLAIM", "s\x00k", g, "c", "0", "0")
+        diff("XINFO", "CONSUMERS", "s\x00k", g)
+        diff("XGROUP", "SETID", "s\x00k", g, "0")
+    diff("XCLAIM", "s\x00k", "g\x00\n", "c", "0", "1-0", "BAD\x00opt")
+    diff("XCLAIM", "s\x00k", "g\x00\n", "c", "0", "1-0", "BAD\nopt")
