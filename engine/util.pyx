@@ -525,6 +525,14 @@ def py_d2string(double value):
     return buf[:n]
 
 
+def py_double2ll(double value):
+    """double2ll for tests: the integer, or None."""
+    cdef long long v
+    if double2ll(value, &v):
+        return v
+    return None
+
+
 def py_parse_cursor(bytes s):
     cdef unsigned long v
     if parse_cursor(s, len(s), &v):

@@ -47,6 +47,13 @@ created on the paths of ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZRANK, ZCARD,
 ZCOUNT, the ZRANGE family or the pops; Python appears only in error texts
 that name the command and in DEBUG DIGEST.
 
+ZSCAN answers a listpack whole (cursor 0, each score as the listpack stores
+it: "100000000000000000", not "1e+17") and walks a skiplist's dict with the
+SCAN cursor (pyengine/scan), scores as Redis's scanCallback prints them
+("%.17Lg"). BZPOPMIN/BZPOPMAX/BZMPOP follow the blocking list commands
+(pyengine/blocked): try the pop, else park the client; a write to one of
+its keys re-runs the command.
+
 Keyspace rules: a sorted set that becomes empty is deleted; in-place
 modifications call ``signal_modified_key`` (WATCH) and add to
 ``srv.dirty`` the way Redis does (per element added, updated or removed;
