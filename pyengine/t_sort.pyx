@@ -103,7 +103,7 @@ from libc.stdint cimport int64_t
 
 from engine._mem cimport mem_alloc, mem_realloc, mem_free
 from engine.object cimport (robj, obj_free, obj_str, pe_fmt_i64, OBJ_STRING, OBJ_LIST, OBJ_SET,
-                            OBJ_ZSET, OBJ_HASH, ENC_INT, ENC_INTSET)
+                            OBJ_ZSET, OBJ_HASH, ENC_INT, ENC_INTSET, ENC_LISTPACK)
 from engine.quicklist cimport (quicklist, ql_iter, ql_entry, ql_iter_init, ql_iter_init_at,
                                ql_next, ql_iter_release, ql_push, QL_TAIL, QL_START_HEAD,
                                QL_START_TAIL)
@@ -114,7 +114,7 @@ from pyengine.core cimport (Client, add_bulk, add_bulk_ll, add_int, add_null, ad
 from pyengine.db cimport lookup_read, set_key, db_delete
 from pyengine.t_list cimport list_new
 from pyengine.t_set cimport set_iter, set_iter_init, set_iter_next, set_iter_release, set_size
-from pyengine.t_zset cimport zcursor, zset_length, zcur_at_rank, zcur_next, zcur_member, zcur_valid
+from pyengine.t_zset cimport zset_convert_to_skiplist, zcursor, zset_length, zcur_at_rank, zcur_next, zcur_member, zcur_valid
 from pyengine.t_hash cimport hash_get
 
 cdef const char* MSG_NOT_DOUBLE = b"ERR One or more scores can't be converted into double"
@@ -631,8 +631,10 @@ cdef int sort_generic(Client c, bint readonly) except -1:
         dontsort = 0
         alpha = 1
         by_i = -1
-    # LISTPACK: Redis converts a listpack sorted set to a skiplist here
-    # (zsetConvert, destructively: OBJECT ENCODING shows it afterwards).
+    # Redis converts a listpack sorted set to a skiplist before loading it,
+    # for good: OBJECT ENCODING shows it afterwards (SORT_RO too).
+    if otype == OBJ_ZSET and o.encoding == ENC_LISTPACK:
+        zset_convert_to_skiplist(o)
     if by_i >= 0:
         _pattern_parse(&bypat, c.argv[by_i], c.argvlen[by_i])
 
