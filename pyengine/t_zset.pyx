@@ -100,7 +100,7 @@ from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
 from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
                             scan_batch_init, scan_batch_add, scan_batch_next, scan_batch_free,
                             scan_dict)
-from pyengine.blocked cimport may_block, block_for_keys, get_timeout_or_reply
+from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport (MSG_WRONGTYPE, MSG_MUST_BE_POSITIVE, MSG_ZADD_XX_NX, MSG_ZADD_GT_LT_NX,
                             MSG_ZADD_INCR_PAIR, MSG_ZSCORE_NAN, MSG_ZRANGE_NOT_FLOAT,
                             MSG_ZRANGE_NOT_LEX, MSG_ZRANGE_LIMIT_RANK, MSG_ZRANGE_WITHSCORES_LEX,
@@ -1628,6 +1628,8 @@ cdef int _first_zset(Client c, int first, int numkeys) noexcept:
     cdef int k
     cdef robj* o
     for k in range(first, first + numkeys):
+        if not may_serve_from(c, k):
+            continue
         o = lookup_write(c, c.argv[k], c.argvlen[k])
         if o == NULL:
             continue

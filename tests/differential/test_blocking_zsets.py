@@ -331,3 +331,16 @@ def test_digest_after_blocked_pops(diff, pair):
     read(w)
     diff("DEBUG", "DIGEST-VALUE", "d")
     diff("OBJECT", "ENCODING", "d")
+
+
+def test_served_from_the_key_signalled_first_not_the_first_argument(diff, pair):
+    w = pair()
+    send(w, "BZMPOP", "5", "2", "zfirst", "zsecond", "MIN")
+    settle()
+    diff("MULTI")
+    diff("ZADD", "zsecond", "2", "b")
+    diff("ZADD", "zfirst", "1", "a")
+    diff("EXEC")
+    read(w)
+    diff("ZRANGE", "zfirst", "0", "-1")
+    diff("DEL", "zfirst")
