@@ -40,6 +40,8 @@ def _names(text, known, what):
 
 
 def _tests(text):
+    if text.strip().lower() == "aggregates":
+        return compare.AGGREGATE_TESTS
     return _names(text, compare.KNOWN_TESTS, "test")
 
 
@@ -67,8 +69,9 @@ def build_parser():
                        description="Run redis-benchmark alternately against redis-server and "
                        "pyengine-server, or compare memory per key (--memory).")
     c.add_argument("--tests", type=_tests, default=compare.DEFAULT_TESTS,
-                   help="comma-separated redis-benchmark tests (default %s)"
-                   % ",".join(compare.DEFAULT_TESTS))
+                   help="comma-separated redis-benchmark tests (default %s), or "
+                   "'aggregates' for %s" % (",".join(compare.DEFAULT_TESTS),
+                                            ",".join(compare.AGGREGATE_TESTS)))
     c.add_argument("--pipeline", type=_pipelines, default=compare.DEFAULT_PIPELINES,
                    help="comma-separated pipeline depths -P (default 1,16)")
     c.add_argument("--rounds", type=_positive, default=3,
@@ -119,7 +122,10 @@ def _throughput(args):
                           for (t, p), v in sorted(compare.TARGETS.items())],
               "samples": {k: {str(p): samples[k][p] for p in samples[k]} for k in samples},
               "rows": rows, "data_check": diffs}
-    return result, "throughput", report.throughput_markdown(result)
+    # the aggregate commands keep their own table in bench/README.md
+    section = ("throughput-aggregates" if set(args.tests) <= set(compare.AGGREGATE_TESTS)
+               else "throughput")
+    return result, section, report.throughput_markdown(result)
 
 
 def _memory(args):

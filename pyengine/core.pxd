@@ -219,6 +219,7 @@ cdef class Client:
     cdef public list blocked_argv        # the blocked command's arguments (re-run when ready)
     cdef public Command blocked_cmd
     cdef public bint reprocessing        # re-running a blocked command now
+    cdef public bytes ready_key          # ... for this key, the one signalled ready
     cdef public bint still_blocked       # ... and it asked to keep waiting
     cdef public long long blocked_since_us
     cdef public object conn              # server-side connection object, or None

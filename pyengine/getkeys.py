@@ -159,8 +159,38 @@ def _xread_getkeys(cmd, args):
     return [(k, []) for k in range(streams_pos + 1, argc - num)]
 
 
+def _sort_getkeys(cmd, args):
+    """SORT (Redis's sortGetKeys): the sorted key, and the destination of
+    the last STORE that has an argument after it. Options are skipped with
+    their arguments (LIMIT 2, GET 1, BY 1) so that a pattern spelled
+    "store" is not taken for the keyword; an unknown word counts as an
+    option without arguments. BY/GET patterns name keys too, but only once
+    the data is known: they are not reported, as in Redis."""
+    keys = [(1, ["RO", "access"])]
+    store = None
+    skip = {b"limit": 2, b"get": 1, b"by": 1}
+    i = 2
+    while i < len(args):
+        word = args[i].split(b"\0", 1)[0].lower()
+        if word in skip:
+            i += skip[word]
+        elif word == b"store" and i + 1 < len(args):
+            store = i + 1
+        i += 1
+    if store is not None:
+        keys.append((store, ["OW", "update"]))
+    return keys
+
+
+def _sort_ro_getkeys(cmd, args):
+    """SORT_RO: only the sorted key (it has no STORE)."""
+    return [(1, ["RO", "access"])]
+
+
 GETKEYS_PROCS = {
     "set": _set_getkeys,
     "xread": _xread_getkeys,
     "xreadgroup": _xread_getkeys,
+    "sort": _sort_getkeys,
+    "sort_ro": _sort_ro_getkeys,
 }

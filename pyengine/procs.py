@@ -6,10 +6,10 @@ to one of these and refuses implementations nobody declared.
 """
 
 from pyengine import (multi, t_bitops, t_conn, t_hash, t_keys, t_list, t_server, t_set,
-                      t_stream, t_string, t_zset)
+                      t_sort, t_stream, t_string, t_zset)
 
-MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_zset, t_stream, t_server,
-           multi)
+MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_zset, t_sort, t_stream,
+           t_server, multi)
 
 
 def all_procs():

@@ -22,8 +22,8 @@ Blocking reads use pyengine.blocked's re-run model: XREAD/XREADGROUP with
 BLOCK and nothing to serve park the client with its argv, after replacing
 each ``$`` with the stream's last ID at that moment (so the re-run does not
 resolve ``$`` again). When a key is signalled, the parked command runs again
-with ``c.reprocessing`` set and serves *that key only*
-(``blocked.serving_entry``), like Redis's serveClientsBlockedOnStreamKey:
+with ``c.reprocessing`` set and serves *that key only* (``c.ready_key``),
+like Redis's serveClientsBlockedOnStreamKey:
 XREAD when the stream's last ID passed the one it waits for, XREADGROUP
 when it passed the group's last delivered ID (the group is looked up again:
 another reader may have been served first); a deleted stream or group ends
@@ -71,8 +71,6 @@ from pyengine.db cimport (lookup_read, lookup_write, lookup_key, db_add, signal_
                           signal_key_as_ready, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from pyengine.blocked cimport block_for_keys
 from pyengine.msgs cimport MSG_NOT_INTEGER, MSG_NO_SUCH_KEY
-
-from pyengine import blocked as _blocked
 
 cdef enum:
     STATIC_IDS = 8                      # IDs parsed on the stack before allocating
@@ -864,8 +862,7 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     """The re-run of a blocked XREAD/XREADGROUP for the key being served
     (serveClientsBlockedOnStreamKey): reply, or leave the client waiting."""
     cdef xread_args a
-    cdef object entry = _blocked.serving_entry
-    cdef bytes key
+    cdef bytes key = c.ready_key
     cdef int i, idx = -1
     cdef robj* o
     cdef stream_t* s
@@ -873,9 +870,8 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     cdef stream_consumer* consumer = NULL
     cdef streamid gt, start
     cdef long long now = mstime()
-    if entry is None or not _parse_xread_args(c, &a, xreadgroup):
+    if key is None or not _parse_xread_args(c, &a, xreadgroup):
         return _keep_waiting(c)
-    key = entry[1]
     for i in range(a.streams_count):
         if c.argvlen[a.streams_arg + i] == <size_t>len(key) and \
                 memcmp(c.argv[a.streams_arg + i], <const char*>key, len(key)) == 0:
