@@ -2,9 +2,15 @@
 commands (appends across many nodes, deletes, trims, groups, consumers,
 pending entries, claims, copies) that ends with the keys deleted leaves
 used_memory where the same cycle left it before (the first two cycles warm
-reply buffers and the keyspace tables)."""
+reply buffers and the keyspace tables).
+
+The allocator counter is per process, so the cycles run in a fresh
+interpreter: other tests' engines and server threads cannot move it."""
 
 import gc
+import os
+import subprocess
+import sys
 
 from engine._mem import used_memory
 from pyengine import Engine
@@ -53,13 +59,25 @@ def _cycle(e):
         e.execute("CONFIG", "SET", "stream-node-max-entries", "100")
 
 
-def test_stream_commands_do_not_leak():
+def _measure():
     e = Engine()
     e.execute("SET", "keep", "x")
     _cycle(e)
     _cycle(e)
     after_first = _settled_used_memory()
-    _cycle(e)
-    assert _settled_used_memory() == after_first
-    _cycle(e)
-    assert _settled_used_memory() == after_first
+    readings = []
+    for _ in range(2):
+        _cycle(e)
+        readings.append(_settled_used_memory())
+    return after_first, readings
+
+
+def test_stream_commands_do_not_leak():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys; sys.path[:0] = [%r, %r]; import test_stream_memory as t; "
+            "print(t._measure())" % (root, os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=root)
+    assert out.returncode == 0, out.stderr
+    after_first, readings = eval(out.stdout.strip().splitlines()[-1])
+    assert readings == [after_first, after_first]
