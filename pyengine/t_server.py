@@ -1,7 +1,7 @@
 """Connection and server administration commands, in Python.
 
 These are the cold commands: HELLO, AUTH, QUIT, RESET, CLIENT, CONFIG, INFO,
-COMMAND, DEBUG, MEMORY, SLOWLOG, TIME, LASTSAVE, SHUTDOWN, FUNCTION FLUSH.
+COMMAND, DEBUG, MEMORY, SLOWLOG, TIME, LASTSAVE, SHUTDOWN.
 Each takes the Client, reads ``c.args()`` and replies through the Client's
 reply methods. Texts (help, errors) are Redis 7.0.15's.
 """
@@ -1628,21 +1628,6 @@ def time_command(c):
 
 def lastsave_command(c):
     c.reply_int(c.srv.lastsave)
-
-
-def function_flush_command(c):
-    """FUNCTION FLUSH [ASYNC|SYNC]: no function library exists before
-    scripting lands, so there is nothing to remove; it still counts as a
-    change to the dataset, as in Redis."""
-    args = c.args()
-    if len(args) > 3:
-        reply_subcommand_syntax_error(c)
-        return
-    if len(args) == 3 and _opt(args[2]) not in (b"async", b"sync"):
-        c.reply_error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-        return
-    c.srv.dirty += 1
-    c.reply_ok()
 
 
 def shutdown_command(c):
