@@ -68,7 +68,7 @@ def extract_shebang_flags(body):
     flags = 0
     for part in parts[1:]:
         if part.startswith(b"flags="):
-            for name in part[6:].split(b","):
+            for name in part[6:].split(b",") if part[6:] else ():
                 bit = FLAG_BY_NAME.get(name.decode("latin-1"))
                 if bit is None:
                     raise ScriptError(b"ERR Unexpected flag in script shebang: " + name)

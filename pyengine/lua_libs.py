@@ -19,6 +19,7 @@ exact), which becomes a Lua number again.
 import math
 import re
 import struct as _struct
+import sys
 
 FAIL = b"\0pyengine:fail\0"
 
@@ -131,7 +132,7 @@ _INT_MAX = 2 ** 31 - 1
 class _StructError(Exception):
     def __init__(self, argn, msg):
         self.argn = argn
-        self.msg = msg
+        self.msg = msg.encode()
 
 
 class _Fmt:
@@ -206,11 +207,14 @@ class _Fmt:
             yield opt, self.optsize(opt)
 
 
+# (struct.pack pushes a nil right after its arguments, so the first
+# missing one is reported as a nil, the ones after it as no value)
+
 def _checknumber(args, i):
     v = args[i] if i < len(args) else None
     n = lua_number(v)
     if n is None:
-        raise _StructError(i + 2, "number expected, got %s" % _lua_typename(v, i < len(args)))
+        raise _StructError(i + 2, "number expected, got %s" % _lua_typename(v, i <= len(args)))
     return n
 
 
@@ -220,7 +224,7 @@ def _checkstring(args, i):
         return v
     if type(v) in (int, float):
         return _lua_tostring(v)
-    raise _StructError(i + 2, "string expected, got %s" % _lua_typename(v, i < len(args)))
+    raise _StructError(i + 2, "string expected, got %s" % _lua_typename(v, i <= len(args)))
 
 
 def _lua_tostring(n):
@@ -343,8 +347,10 @@ def struct_size(fmt):
         pos = 0
         for opt, size in h:
             pos += h.toalign(pos, opt, size)
-            if opt == ord("s") or (opt == ord("c") and size == 0):
-                raise _StructError(1, "options 's' and 'c0' have variable size")
+            if opt == ord("s"):
+                raise _StructError(1, "option 's' has no fixed size")
+            if opt == ord("c") and size == 0:
+                raise _StructError(1, "option 'c0' has no fixed size")
             if not (48 <= opt <= 57 or 65 <= opt <= 90 or 97 <= opt <= 122):
                 h.control(opt)
             pos += size
@@ -391,8 +397,9 @@ class LuaLibs:
         objects, or -1 when the input is exhausted."""
         n = len(data)
         if offset < 0 or limit < 0:
+            # (lua-cmsgpack prints the input length where it means the limit)
             return FAIL, b"Invalid request to unpack with offset of %d and limit of %d." % (
-                offset, limit)
+                offset, n)
         if offset > n:
             return FAIL, b"Start offset %d greater than input length %d." % (offset, n)
         pos = offset
@@ -440,13 +447,13 @@ class LuaLibs:
             if type(v) is int and abs(v) >= 2 ** 53:
                 v = float(v)
             return v, p + size
-        if b in (0xd9, 0xc4):
+        if b == 0xd9:
             ln, p = self._len(d, p, 1)
             return self._take(d, p, ln)
-        if b in (0xda, 0xc5):
+        if b == 0xda:
             ln, p = self._len(d, p, 2)
             return self._take(d, p, ln)
-        if b in (0xdb, 0xc6):
+        if b == 0xdb:
             ln, p = self._len(d, p, 4)
             return self._take(d, p, ln)
         if b == 0xdc:
@@ -493,10 +500,18 @@ class LuaLibs:
 
     # -- cjson.decode --------------------------------------------------------------------------
     def json_decode(self, s, max_depth, allow_invalid):
+        # three Python frames per nesting level, and decode_max_depth levels
+        need = sys.getrecursionlimit()
+        want = 200 + 3 * min(int(max_depth), 100000) + 50
+        if want > need:
+            sys.setrecursionlimit(want)
         try:
             return _JsonParser(self, s, int(max_depth), allow_invalid).parse()
         except _JsonError as e:
             return FAIL, e.msg.encode()
+        finally:
+            if want > need:
+                sys.setrecursionlimit(need)
 
 
 _FIXED = {

@@ -94,7 +94,7 @@ class LuaState:
         self.scripting = scripting
         self.mode = mode
         lua = self.lua = lua51.LuaRuntime(encoding=None, unpack_returned_tuples=True,
-                                          register_eval=False, register_builtins=False)
+                                          register_eval=False, register_builtins=True)
         self.libs = lua_libs.LuaLibs(lua)
         self.rand = Rand48()
         log = scripting.instance.log

@@ -142,7 +142,7 @@ local function new_cjson()
     local cjson = {}
 
     function cjson.encode(...)
-        if raw_select("#", ...) ~= 1 then argerror(1, "encode", "expected one argument") end
+        if raw_select("#", ...) ~= 1 then argerror(1, "encode", "expected 1 argument") end
         local out = {}
         local ok, err = raw_pcall(encode_value, (...), 0, out)
         if not ok then
@@ -153,7 +153,7 @@ local function new_cjson()
     end
 
     function cjson.decode(...)
-        if raw_select("#", ...) ~= 1 then argerror(1, "decode", "expected one argument") end
+        if raw_select("#", ...) ~= 1 then argerror(1, "decode", "expected 1 argument") end
         local s = ...
         local t = raw_type(s)
         if t == "number" then s = raw_tostring(s)

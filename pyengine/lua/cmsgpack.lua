@@ -34,13 +34,24 @@ local function be(n, nbytes)
     return s_char(unpack(b))
 end
 
--- the same for a negative integer, in two's complement
+-- the same for a negative integer, in two's complement: the bytes of -n
+-- (exact, even for -2^63), inverted, plus one
 local function be_neg(n, nbytes)
-    local m = -n - 1
+    local m = -n
     local b = {}
     for i = nbytes, 1, -1 do
         b[i] = 255 - m % 256
         m = floor(m / 256)
+    end
+    local i = nbytes
+    while i >= 1 do
+        if b[i] == 255 then
+            b[i] = 0
+            i = i - 1
+        else
+            b[i] = b[i] + 1
+            break
+        end
     end
     return s_char(unpack(b))
 end

@@ -29,6 +29,10 @@
 -- "=pyengine"), which is where Redis's handler ends up too.
 
 local py, mode = ...
+-- lupa's python.as_function: a Python callable as a real C function
+-- (type "function", no extra stack slot); the python table itself goes
+-- away with the other globals below
+local as_function = python.as_function
 
 local _G = _G
 local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
@@ -74,15 +78,16 @@ end
 -- position as luaL_error does (``positioned``), a table as it is.
 local py_trampoline = py.trampoline
 local function c_entry(f, positioned)
-    return py_trampoline(function(...) return raw_pcall(f, ...) end, positioned ~= false)
+    return as_function(py_trampoline(function(...) return raw_pcall(f, ...) end,
+                                     positioned ~= false))
 end
 
 -- ---- the globals --------------------------------------------------------------------
 
 local G = {}
-local builtins = {"xpcall", "tostring", "getfenv", "next", "assert", "tonumber", "rawequal",
+local builtins = {"xpcall", "tostring", "next", "assert", "tonumber", "rawequal",
                   "collectgarbage", "pairs", "type", "select", "unpack", "gcinfo", "rawget",
-                  "loadstring", "ipairs", "_VERSION", "setfenv", "load", "error", "newproxy",
+                  "loadstring", "ipairs", "_VERSION", "load", "error",
                   "getmetatable", "setmetatable", "rawset", "pcall"}
 for _, name in raw_pairs(builtins) do
     G[name] = _G[name]
@@ -100,6 +105,7 @@ end
 -- (made C entries once c_entry exists, below)
 local env_mt_view   -- what getmetatable(_G) shows (set below)
 G.getmetatable = function(t)
+    if t == _G then return env_mt_view end
     if proxied[t] then return nil end
     if readonly[t] then return env_mt_view end
     return raw_getmetatable(t)
@@ -113,6 +119,13 @@ G.next = function(t, k)
     local real = proxied[t]
     if real then return raw_next(real, k) end
     return raw_next(t, k)
+end
+-- Redis's Lua refuses precompiled (binary) chunks
+G.loadstring = function(code, name)
+    if raw_type(code) == "string" and s_byte(code, 1) == 27 then
+        return nil, "binary chunks are not allowed"
+    end
+    return raw_loadstring(code, name)
 end
 G.pairs = function(t)
     local real = proxied[t]
@@ -394,8 +407,8 @@ local function redis_acl_check_cmd(...)
 end
 
 local redis = {
-    call = py.call,
-    pcall = py.pcall,
+    call = as_function(py.call),
+    pcall = as_function(py.pcall),
     error_reply = redis_error_reply,
     status_reply = redis_status_reply,
     sha1hex = redis_sha1hex,
@@ -577,7 +590,10 @@ for k in raw_next, _G do keys[#keys + 1] = k end
 for i = 1, #keys do raw_rawset(_G, keys[i], nil) end
 raw_setmetatable(_G, env_mt)
 readonly[_G] = true
+proxied[_G] = G
 G._G = _G
+-- ("x"):upper() and getmetatable("").__index reach the same string table
+raw_getmetatable("").__index = G.string
 
 -- ---- the internal API ---------------------------------------------------------------------
 
