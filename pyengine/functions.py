@@ -149,13 +149,18 @@ class Functions:
         self.scripting = scripting
         self.lua = LuaState(scripting, "function", register_function=self._register)
         self.libraries = {}         # name -> Library
-        self.functions = {}         # name -> FunctionInfo (every library)
+        self.functions = {}         # lowercase name -> FunctionInfo (every library;
+                                    # FCALL finds functions ignoring case)
         self.loading = None         # the Library being loaded
         self.load_deadline = 0.0
 
     # ---- loading ------------------------------------------------------------------------
     def _register(self, *args):
         """redis.register_function during FUNCTION LOAD: None, or the error."""
+        err = self._register_args(*args)
+        return err.encode() if err is not None else None
+
+    def _register_args(self, *args):
         li = self.loading
         if li is None:
             return "redis.register_function can only be called on FUNCTION LOAD command"
@@ -244,21 +249,21 @@ class Functions:
         if not li.functions:
             raise ScriptError(b"ERR No functions registered")
         for fname in li.functions:
-            other = functions.get(fname)
+            other = functions.get(fname.lower())
             if other is not None and other.library is not old:
                 raise ScriptError(b"ERR Function " + fname + b" already exists")
         if old is not None:
             self._unlink(old, libraries, functions)
         libraries[name] = li
         for fname, fi in li.functions.items():
-            functions[fname] = fi
+            functions[fname.lower()] = fi
         return name
 
     @staticmethod
     def _unlink(li, libraries, functions):
         del libraries[li.name]
         for fname in li.functions:
-            functions.pop(fname, None)
+            functions.pop(fname.lower(), None)
 
     def delete(self, name):
         li = self.libraries.get(name)
@@ -315,16 +320,17 @@ class Functions:
                 raise ScriptError(b"ERR Library " + name + b" already exists")
         # after replacing, no function may collide with another library
         remaining = {n: li for n, li in self.libraries.items() if n not in libraries}
+        taken = {f.lower() for li in remaining.values() for f in li.functions}
         for fname, fi in functions.items():
-            for li in remaining.values():
-                if fname in li.functions:
-                    raise ScriptError(b"ERR Function " + fname + b" already exists")
+            if fname in taken:
+                raise ScriptError(b"ERR Function " + fi.name + b" already exists")
         for name, li in libraries.items():
             old = self.libraries.get(name)
             if old is not None:
                 self._unlink(old, self.libraries, self.functions)
             self.libraries[name] = li
-            self.functions.update(li.functions)
+            for fname, fi in li.functions.items():
+                self.functions[fname.lower()] = fi
 
 
 def _lua_str(v):
@@ -614,7 +620,7 @@ def function_help_command(c):
 
 def fcall_command_flags(c):
     """fcallGetCommandFlags: the function's flags decide the FCALL's."""
-    fi = _functions(c).functions.get(c.arg(1))
+    fi = _functions(c).functions.get(c.arg(1).lower())
     if fi is None:
         return c.cmd.flags
     return script.flags_to_command_flags(c.cmd.flags, fi.flags)
@@ -622,7 +628,7 @@ def fcall_command_flags(c):
 
 def _fcall(c, ro):
     fs = _functions(c)
-    fi = fs.functions.get(c.arg(1))
+    fi = fs.functions.get(c.arg(1).lower())
     if fi is None:
         c.reply_error("ERR Function not found")
         return

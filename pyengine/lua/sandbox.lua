@@ -536,18 +536,43 @@ end
 -- ---- the periodic hook (script timeout) ------------------------------------------------
 
 local py_tick = py.tick
-local hook
-hook = function()
+-- The hooks only act while a script (or a library load) runs, and a
+-- kill is raised only in the script's own code: the line hook stays set
+-- until the run's cleanup, which is Lua code too.
+local running = false
+local kill_msg
+
+local function kill_line_hook()
+    if running then
+        local info = dbg.getinfo(2, "S")
+        if info and info.source ~= "=pyengine" then raw_error(error_table(kill_msg)) end
+    end
+end
+
+local function hook()
+    if not running then return end
     local verdict = py_tick()
     if verdict then
         -- killed (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE): raise on every
         -- line from now on, so a pcall in the script cannot swallow it
-        dbg.sethook(hook, "l")
+        kill_msg = verdict
+        dbg.sethook(kill_line_hook, "l")
         raw_error(error_table(verdict))
     end
 end
 
 -- ---- install: make the thread's globals the readonly view of G ---------------------------
+
+-- Reading a global that does not exist is an error.
+local function missing_global(t, k)
+    if k == "debug" then
+        -- lupa looks up debug.traceback (lua_getglobal) before each call
+        -- it makes into Lua; only a script's own access is an error
+        local info = dbg.getinfo(2, "S")
+        if info == nil or info.what == "C" then return nil end
+    end
+    raw_error("Script attempted to access nonexistent global variable '" .. raw_tostring(k) .. "'", 2)
+end
 
 local env_mt = {__index = G, __newindex = ro_newindex}
 local lib_env, lib_api
@@ -565,9 +590,7 @@ if mode == "function" then
         REDIS_VERSION = py.redis_version,
         REDIS_VERSION_NUM = py.redis_version_num,
     }
-    local missing = {__index = function(t, k)
-        raw_error("Script attempted to access nonexistent global variable '" .. raw_tostring(k) .. "'", 2)
-    end}
+    local missing = {__index = missing_global}
     raw_setmetatable(lib_redis, missing)
     lib_api = raw_setmetatable({redis = protect(lib_redis)}, missing)
     proxied[lib_api.redis] = nil        -- nothing to iterate, nothing to see
@@ -575,15 +598,7 @@ end
 env_mt_view = protect({})
 env_mt.__metatable = env_mt_view
 
-raw_setmetatable(G, {__index = function(t, k)
-    if k == "debug" then
-        -- lupa looks up debug.traceback (lua_getglobal) before each call
-        -- it makes into Lua; only a script's own access is an error
-        local info = dbg.getinfo(2, "S")
-        if info == nil or info.what == "C" then return nil end
-    end
-    raw_error("Script attempted to access nonexistent global variable '" .. raw_tostring(k) .. "'", 2)
-end})
+raw_setmetatable(G, {__index = missing_global})
 
 local keys = {}
 for k in raw_next, _G do keys[#keys + 1] = k end
@@ -607,6 +622,7 @@ end
 -- The outcome of a run, for Python: true, the RESP of the value (and the
 -- error replies in it), or false, message, source, line, counted.
 local function finish(cresp, ok, v)
+    running = false
     dbg.sethook()
     if ok then
         return true, to_resp(v, cresp, script_resp)
@@ -625,6 +641,7 @@ function api.run_eval(fn, hook_on, cresp, nkeys, ...)
     raw_rawset(G, "KEYS", keys)
     raw_rawset(G, "ARGV", argv)
     script_resp = 2
+    running = true
     if hook_on then dbg.sethook(hook, "", 100000) end
     return finish(cresp, raw_xpcall(fn, error_handler))
 end
@@ -636,6 +653,7 @@ function api.run_function(fn, hook_on, cresp, nkeys, ...)
     for i = 1, nkeys do keys[i] = args[i] end
     for i = nkeys + 1, #args do argv[i - nkeys] = args[i] end
     script_resp = 2
+    running = true
     if hook_on then dbg.sethook(hook, "", 100000) end
     return finish(cresp, raw_xpcall(function() return fn(keys, argv) end, error_handler))
 end
@@ -644,13 +662,16 @@ end
 -- ``load_hook`` is called every 100000 instructions (the load timeout).
 function api.load_library(fn, load_hook)
     env_mt.__index = lib_api
+    running = true
     dbg.sethook(function()
-        if load_hook() then
-            dbg.sethook(function() raw_error(error_table("FUNCTION LOAD timeout")) end, "l")
-            raw_error(error_table("FUNCTION LOAD timeout"))
+        if running and load_hook() then
+            kill_msg = "FUNCTION LOAD timeout"
+            dbg.sethook(kill_line_hook, "l")
+            raw_error(error_table(kill_msg))
         end
     end, "", 100000)
     local ok, err = raw_pcall(fn)
+    running = false
     dbg.sethook()
     env_mt.__index = G
     if ok then return true end
