@@ -239,6 +239,7 @@ class Scripting:
         # (not listed by CLIENT LIST: Redis's script client is not a connection)
         self.srv.clients.pop(self.sclient.id, None)
         self._cmd_cache = {}              # exact argv[0] bytes -> Command (no subcommands)
+        self.disable_deny_script = False  # DEBUG SET-DISABLE-DENY-SCRIPTS (Redis's test hook)
         self.eval = None                  # eval.EvalScripts, created on first use
         self.functions = None             # functions.Functions
 
@@ -348,7 +349,7 @@ class Scripting:
         if (cmd.arity > 0 and cmd.arity != n) or n < -cmd.arity:
             return self._refuse(cmd, b"Wrong number of args calling Redis command from script")
         flags = cmd.flags
-        if flags & CMD_NOSCRIPT:
+        if flags & CMD_NOSCRIPT and not self.disable_deny_script:
             return self._refuse(cmd, b"This Redis command is not allowed from script")
         if run.readonly and flags & (CMD_WRITE | CMD_MAY_REPLICATE):
             return self._refuse(cmd, b"Write commands are not allowed from read-only scripts.")
@@ -508,3 +509,25 @@ def _count_reply_errors(c, errs):
         srv.stat_total_error_replies += 1
         sp = msg.find(b" ", 0, 32)
         srv.count_error(msg[:sp] if sp > 0 else b"ERR")
+
+
+def memory_info(inst):
+    """INFO memory's scripting fields: Lua VM sizes, cached EVAL scripts,
+    function libraries."""
+    s = inst.scripting
+    out = {"vm_eval": 0, "scripts_eval": 0, "cached_scripts": 0, "functions": 0,
+           "libraries": 0, "vm_functions": 0, "functions_overhead": 0}
+    if s is None:
+        return out
+    if s.eval is not None:
+        out["vm_eval"] = s.eval.lua.used_memory()
+        out["scripts_eval"] = s.eval.memory()
+        out["cached_scripts"] = len(s.eval.scripts)
+    if s.functions is not None:
+        fs = s.functions
+        out["vm_functions"] = fs.lua.used_memory()
+        out["functions"] = len(fs.functions)
+        out["libraries"] = len(fs.libraries)
+        out["functions_overhead"] = 200 + sum(len(li.code) + 64 * (1 + len(li.functions))
+                                              for li in fs.libraries.values())
+    return out

@@ -941,6 +941,8 @@ def info_text(inst, sections):
             total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (ValueError, OSError):
             total = 0
+        from pyengine.script import memory_info
+        sm = memory_info(inst)
         section("memory", [
             ("used_memory", used), ("used_memory_human", _human(used)),
             ("used_memory_rss", rss), ("used_memory_rss_human", _human(rss)),
@@ -954,12 +956,17 @@ def info_text(inst, sections):
             ("allocator_active", mh["allocator_active"]),
             ("allocator_resident", mh["allocator_resident"]),
             ("total_system_memory", total), ("total_system_memory_human", _human(total)),
-            ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
-            ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0),
-            ("number_of_functions", 0), ("number_of_libraries", 0),
-            ("used_memory_vm_functions", 0), ("used_memory_vm_total", 0),
-            ("used_memory_vm_total_human", "0B"), ("used_memory_functions", 0),
-            ("used_memory_scripts", 0), ("used_memory_scripts_human", "0B"),
+            ("used_memory_lua", sm["vm_eval"]), ("used_memory_vm_eval", sm["vm_eval"]),
+            ("used_memory_lua_human", _human(sm["vm_eval"])),
+            ("used_memory_scripts_eval", sm["scripts_eval"]),
+            ("number_of_cached_scripts", sm["cached_scripts"]),
+            ("number_of_functions", sm["functions"]), ("number_of_libraries", sm["libraries"]),
+            ("used_memory_vm_functions", sm["vm_functions"]),
+            ("used_memory_vm_total", sm["vm_eval"] + sm["vm_functions"]),
+            ("used_memory_vm_total_human", _human(sm["vm_eval"] + sm["vm_functions"])),
+            ("used_memory_functions", sm["functions_overhead"]),
+            ("used_memory_scripts", sm["scripts_eval"] + sm["functions_overhead"]),
+            ("used_memory_scripts_human", _human(sm["scripts_eval"] + sm["functions_overhead"])),
             ("maxmemory", maxmem), ("maxmemory_human", _human(maxmem)),
             ("maxmemory_policy", cfg["maxmemory-policy"]),
             ("allocator_frag_ratio", "%.2f" % mh["allocator_frag"]),
@@ -1234,6 +1241,10 @@ def debug_command(c):
         c.reply_ok()
     elif sub == b"set-active-expire" and n == 3:
         c.srv.active_expire_enabled = _c_atoi(args[2]) != 0
+        c.reply_ok()
+    elif sub == b"set-disable-deny-scripts" and n == 3:
+        from pyengine import script
+        script.get(c).disable_deny_script = _c_atoi(args[2]) != 0
         c.reply_ok()
     elif sub == b"object" and n == 3:
         info = pdb.py_lookup(c.srv, c.dbid, args[2])
