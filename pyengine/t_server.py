@@ -1656,6 +1656,10 @@ def shutdown_command(c):
         c.reply_error(msgs.SYNTAX)
         return
     inst = _inst(c)
+    if not flags["nosave"] and c.srv.script_busy_error is not None:
+        # a script holds the server: only SHUTDOWN NOSAVE may end it
+        c.reply_error(c.srv.script_busy_error)
+        return
     if flags["abort"]:
         if inst.shutdown_requested is None:
             c.reply_error("ERR No shutdown in progress.")
