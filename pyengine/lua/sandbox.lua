@@ -493,7 +493,9 @@ G.table = protect(table)
 G.math = protect(math_copy)
 G.coroutine = protect(coroutine)
 G.redis = protect(redis)
-for name, src in raw_pairs(py.libraries) do
+local library_sources = py.libraries
+py.libraries = nil
+for name, src in raw_pairs(library_sources) do
     local chunk = raw_loadstring(src, "=pyengine")
     local lib = chunk(py, helpers)
     for k, v in raw_pairs(lib) do
@@ -612,6 +614,9 @@ raw_getmetatable("").__index = G.string
 
 -- ---- the internal API ---------------------------------------------------------------------
 
+library_sources = nil
+collectgarbage("collect")
+
 local api = {}
 
 -- Compile ``code`` under ``chunkname``: the function, or nil and the message.
@@ -621,9 +626,17 @@ end
 
 -- The outcome of a run, for Python: true, the RESP of the value (and the
 -- error replies in it), or false, message, source, line, counted.
+local runs = 0
 local function finish(cresp, ok, v)
     running = false
     dbg.sethook()
+    -- a little garbage collection every 50 runs, as Redis does, instead of
+    -- an occasional full cycle
+    runs = runs + 1
+    if runs == 50 then
+        runs = 0
+        collectgarbage("step", 50)
+    end
     if ok then
         return true, to_resp(v, cresp, script_resp)
     end
