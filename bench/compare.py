@@ -30,6 +30,7 @@ pipelines run ``N * min(P, 10)`` requests so that a run lasts about as long.
 """
 
 import csv
+import hashlib
 import io
 import shutil
 import statistics
@@ -43,7 +44,20 @@ from bench.servers import BenchError, Connection, KINDS
 # produce (the first word of the "test" column, e.g. "MSET (10 keys)").
 KNOWN_TESTS = ("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPUSH",
                "LPOP", "RPOP", "SADD", "HSET", "SPOP", "ZADD", "ZPOPMIN",
-               "LRANGE_100", "LRANGE_300", "LRANGE_500", "LRANGE_600", "MSET")
+               "LRANGE_100", "LRANGE_300", "LRANGE_500", "LRANGE_600", "MSET", "EVALSHA")
+
+# Tests that are not redis-benchmark -t names: a command line redis-benchmark
+# sends as is, after a setup run on each server. EVALSHA calls a cached
+# one-line script that INCRs a key (the scripting path: lookup, the Lua
+# call, redis.call back into the dispatcher, the reply conversions).
+INCR_SCRIPT = "return redis.call('incr', KEYS[1])"
+CUSTOM_TESTS = {
+    "EVALSHA": {
+        "setup": [("SCRIPT", "LOAD", INCR_SCRIPT)],
+        "command": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1",
+                    "counter:evalsha"],
+    },
+}
 DEFAULT_TESTS = ("PING_INLINE", "SET", "GET", "INCR", "MSET")
 DEFAULT_PIPELINES = (1, 16)
 
@@ -51,6 +65,7 @@ DEFAULT_PIPELINES = (1, 16)
 TARGETS = {
     ("GET", 1): 0.5, ("SET", 1): 0.5,
     ("GET", 16): 0.3, ("SET", 16): 0.3,
+    ("EVALSHA", 1): 0.3,
 }
 
 
@@ -79,10 +94,21 @@ def parse_csv(text):
 def run_benchmark(exe, port, tests, requests, clients, pipeline, keyspace=None, timeout=300):
     """One redis-benchmark run; {TEST: ops/s}. Raises BenchError when it
     fails, reports server errors, or leaves a test out."""
-    cmd = [exe, "-h", "127.0.0.1", "-p", str(port), "-t", ",".join(t.lower() for t in tests),
-           "-n", str(requests), "-c", str(clients), "-P", str(pipeline), "--csv"]
+    custom = [t for t in tests if t in CUSTOM_TESTS]
+    if custom and len(tests) > 1:
+        raise BenchError("%s runs alone (one test per run)" % custom[0])
+    cmd = [exe, "-h", "127.0.0.1", "-p", str(port)]
+    if not custom:
+        cmd += ["-t", ",".join(t.lower() for t in tests)]
+    cmd += ["-n", str(requests), "-c", str(clients), "-P", str(pipeline), "--csv"]
     if keyspace:
         cmd += ["-r", str(keyspace)]
+    if custom:
+        spec = CUSTOM_TESTS[custom[0]]
+        with Connection(port) as c:
+            for setup in spec["setup"]:
+                c.call(*setup)
+        cmd += spec["command"]
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=timeout)
