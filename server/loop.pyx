@@ -573,6 +573,11 @@ cdef class EventLoop:
             return
         victims, self.to_close = self.to_close, []
         for c in victims:
+            if c.flags & CLIENT_PROTECTED:
+                # it runs the script that keeps the server busy: it is
+                # closed once the script has returned
+                self.to_close.append(c)
+                continue
             if c.fd >= 0:
                 if c.flags & CLIENT_CLOSE_ASAP or c.reply.len == c.sent:
                     self._close(c)
