@@ -25,8 +25,8 @@
 -- Error positions: messages raised for the script (readonly, nonexistent
 -- global, bad arguments) use error(msg, 2) so the position is the script's
 -- line, as luaL_error in Redis's C functions gives. The error handler
--- reports the first frame that is neither C nor one of ours (chunk name
--- "=pyengine"), which is where Redis's handler ends up too.
+-- reports the first frame that is neither C, a tail call nor one of ours
+-- (chunk name "=pyengine"), which is where Redis's handler ends up too.
 
 local py, mode = ...
 -- lupa's python.as_function: a Python callable as a real C function
@@ -39,7 +39,6 @@ local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
 local raw_rawset, raw_rawget, raw_next, raw_pairs = rawset, rawget, next, pairs
 local raw_error, raw_type, raw_tostring, raw_tonumber = error, type, tostring, tonumber
 local raw_pcall, raw_xpcall, raw_select, raw_loadstring = pcall, xpcall, select, loadstring
-local raw_setfenv = setfenv
 local dbg = debug
 local s_byte, s_sub, s_find, s_format, s_gsub, s_len = string.byte, string.sub, string.find,
     string.format, string.gsub, string.len
@@ -102,7 +101,7 @@ G.rawset = function(t, k, v)
     if readonly[t] then raw_error(READONLY, 0) end
     return raw_rawset(t, k, v)
 end
--- (made C entries once c_entry exists, below)
+-- (both become C entries further down, once the helpers exist)
 local env_mt_view   -- what getmetatable(_G) shows (set below)
 G.getmetatable = function(t)
     if t == _G then return env_mt_view end
