@@ -30,6 +30,7 @@ pipelines run ``N * min(P, 10)`` requests so that a run lasts about as long.
 """
 
 import csv
+import hashlib
 import io
 import shutil
 import statistics
@@ -39,10 +40,19 @@ import time
 
 from bench.servers import BenchError, Connection, KINDS
 
-# Tests redis-benchmark 7.0 has no -t name for, run as a command line given
-# after the options (its CSV row is named after the command: first word).
+# Tests that are not redis-benchmark -t names: a command line redis-benchmark
+# sends as is (its CSV row is named after the command's first word), after a
+# setup run on each server. EVALSHA calls a cached one-line script that
+# INCRs a key (the scripting path: lookup, the Lua call, redis.call back into
+# the dispatcher, the reply conversions).
+INCR_SCRIPT = "return redis.call('incr', KEYS[1])"
 CUSTOM_TESTS = {
-    "XADD": ("XADD", "bench:stream", "*", "field", "value"),
+    "XADD": {"setup": [], "command": ["XADD", "bench:stream", "*", "field", "value"]},
+    "EVALSHA": {
+        "setup": [("SCRIPT", "LOAD", INCR_SCRIPT)],
+        "command": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1",
+                    "counter:evalsha"],
+    },
 }
 
 # redis-benchmark -t names this harness accepts, and the CSV test names they
@@ -60,6 +70,7 @@ DEFAULT_PIPELINES = (1, 16)
 TARGETS = {
     ("GET", 1): 0.5, ("SET", 1): 0.5,
     ("GET", 16): 0.3, ("SET", 16): 0.3,
+    ("EVALSHA", 1): 0.3,
 }
 TARGETS.update({(t, 1): 0.5 for t in AGGREGATE_TESTS})
 
@@ -88,8 +99,8 @@ def parse_csv(text):
 
 def run_benchmark(exe, port, tests, requests, clients, pipeline, keyspace=None, timeout=300):
     """redis-benchmark runs (one for the -t tests, one per custom command
-    line); {TEST: ops/s}. Raises BenchError when one fails, reports server
-    errors, or leaves a test out."""
+    line after its setup); {TEST: ops/s}. Raises BenchError when one fails,
+    reports server errors, or leaves a test out."""
     builtin = [t for t in tests if t not in CUSTOM_TESTS]
     out = {}
     base = [exe, "-h", "127.0.0.1", "-p", str(port), "-n", str(requests), "-c", str(clients),
@@ -100,7 +111,12 @@ def run_benchmark(exe, port, tests, requests, clients, pipeline, keyspace=None, 
         out.update(_run_one(base + ["-t", ",".join(t.lower() for t in builtin)], builtin, timeout))
     for t in tests:
         if t in CUSTOM_TESTS:
-            out.update(_run_one(base + list(CUSTOM_TESTS[t]), [t], timeout))
+            spec = CUSTOM_TESTS[t]
+            if spec["setup"]:
+                with Connection(port) as c:
+                    for setup in spec["setup"]:
+                        c.call(*setup)
+            out.update(_run_one(base + list(spec["command"]), [t], timeout))
     return out
 
 

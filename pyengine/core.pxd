@@ -62,6 +62,8 @@ cdef enum:
     CLIENT_IN_PAUSE = 1 << 16
     CLIENT_DIRTY_CAS = 1 << 17           # a WATCHed key was modified
     CLIENT_DENY_BLOCKING = 1 << 18       # inside EXEC (or a script): blocking commands don't block
+    CLIENT_SCRIPT = 1 << 19              # the client scripts run their redis.call()s through
+    CLIENT_PROTECTED = 1 << 20           # runs a script that timed out: its input waits (Redis's protectClient)
 
 # why a client is blocked (Client.btype)
 cdef enum:
@@ -104,6 +106,8 @@ cdef class Command:
     cdef public int first_key, last_key, key_step
     cdef public object latency        # latency histogram (Python object, lazy)
     cdef public bint runs_in_multi    # EXEC DISCARD MULTI WATCH QUIT RESET: never queued
+    cdef public object flags_proc     # callable(Client) -> flags for this call (EVAL/FCALL
+                                      # take them from the script's declared flags), or None
 
 
 cdef class Server:
@@ -182,6 +186,15 @@ cdef class Server:
     cdef public long long maxclients
     cdef public object current_client
     cdef public object log                   # callable(level, msg)
+    # scripting (pyengine/script.py): a script is running (time is frozen
+    # for its commands, as Redis freezes it), and once it has run past
+    # busy-reply-threshold the BUSY error other clients get (None otherwise)
+    cdef public bint script_running
+    cdef public object script_busy_error
+    # stat_total_error_replies when the last command call ended (Redis's
+    # prev_err_count): a command failed when errors were counted after it, so
+    # a script's inner commands' errors do not count against the script
+    cdef public long long err_checkpoint
 
     cdef Db* db(self, int i) noexcept
 
