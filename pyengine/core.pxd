@@ -64,6 +64,10 @@ cdef enum:
     CLIENT_DENY_BLOCKING = 1 << 18       # inside EXEC (or a script): blocking commands don't block
     CLIENT_SCRIPT = 1 << 19              # the client scripts run their redis.call()s through
     CLIENT_PROTECTED = 1 << 20           # runs a script that timed out: its input waits (Redis's protectClient)
+    # propagation (pyengine/propagate.pyx): set by a command for its own call
+    CLIENT_PREVENT_PROP = 1 << 23        # do not log this command (it logged its effects)
+    CLIENT_FORCE_PROP = 1 << 24          # log it even though it changed nothing (FLUSHALL)
+    CLIENT_OBEY = 1 << 25                # the AOF loading client (Redis's mustObeyClient)
 
 # why a client is blocked (Client.btype)
 cdef enum:
@@ -106,6 +110,8 @@ cdef class Command:
     cdef public int first_key, last_key, key_step
     cdef public object latency        # latency histogram (Python object, lazy)
     cdef public bint runs_in_multi    # EXEC DISCARD MULTI WATCH QUIT RESET: never queued
+    cdef public bint is_exec          # EXEC: never logged itself (its commands are)
+    cdef public bint touches_arbitrary_keys   # RANDOMKEY, SCAN: their expiry DELs are not wrapped
     cdef public object flags_proc     # callable(Client) -> flags for this call (EVAL/FCALL
                                       # take them from the script's declared flags), or None
 
@@ -195,6 +201,18 @@ cdef class Server:
     # prev_err_count): a command failed when errors were counted after it, so
     # a script's inner commands' errors do not count against the script
     cdef public long long err_checkpoint
+    # propagation to the AOF (pyengine/propagate.pyx): on while the AOF is
+    # on; commands' effects wait in also_propagate until the outermost call
+    # ends, then go as one unit into aof_buf, written before replies go out
+    cdef public bint propagating
+    cdef public int call_depth
+    cdef public list also_propagate          # [(dbid, [arg, ...])]
+    cdef public bint propagate_no_multi
+    cdef public bint lazyfree_lazy_expire
+    cdef public bint lazyfree_lazy_eviction
+    cdef rbuf aof_buf
+    cdef public int aof_selected_db
+    cdef public long long aof_buf_total      # bytes ever fed (INFO aof_current_size helper)
 
     cdef Db* db(self, int i) noexcept
 
@@ -248,6 +266,7 @@ cdef class Client:
     cdef public bint is_local            # unix socket or loopback peer
     cdef public double soft_limit_since  # when the output soft limit was first exceeded
     cdef public bint wants_writable      # EPOLLOUT armed
+    cdef public list prop_argv           # what this command logs instead of its argv, or None
 
     cdef void set_argv(self) noexcept
     cdef int select_db(self, int dbid) except -1

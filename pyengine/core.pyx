@@ -71,6 +71,9 @@ CLIENT_DIRTY_EXEC_FLAG = CLIENT_DIRTY_EXEC
 CLIENT_DENY_BLOCKING_FLAG = CLIENT_DENY_BLOCKING
 CLIENT_SCRIPT_FLAG = CLIENT_SCRIPT
 CLIENT_PROTECTED_FLAG = CLIENT_PROTECTED
+CLIENT_PREVENT_PROP_FLAG = CLIENT_PREVENT_PROP
+CLIENT_FORCE_PROP_FLAG = CLIENT_FORCE_PROP
+CLIENT_OBEY_FLAG = CLIENT_OBEY
 BLOCK_POSTPONE_TYPE = BLOCK_POSTPONE
 BLOCK_KEYS_TYPE = BLOCK_KEYS
 
@@ -184,6 +187,8 @@ cdef class Server:
         self.key_blocked_clients = set()
         self.lastsave = mstime() // 1000
         self.log = None
+        self.also_propagate = []
+        self.aof_selected_db = -1
 
     def __dealloc__(self):
         cdef int i
@@ -195,6 +200,7 @@ cdef class Server:
             self.dbs = NULL
         if self.cmd_lookup != NULL:
             dict_release(self.cmd_lookup)
+        rbuf_free(&self.aof_buf)
 
     cdef Db* db(self, int i) noexcept:
         return &self.dbs[i]

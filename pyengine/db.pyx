@@ -35,6 +35,7 @@ from engine.dict cimport (dict_t, pe_entry, dict_find, dict_add_or_find, dict_un
 from engine.object cimport robj, obj_free, LRU_CLOCK_MAX, OBJ_STREAM
 from engine.resp cimport rbuf, rbuf_append, rbuf_free
 from pyengine.core cimport Server, Client, Db, mstime, ustime, lru_clock
+from pyengine.propagate cimport propagate_deletion
 
 cdef enum:
     LFU_INIT_VAL = 5
@@ -127,9 +128,11 @@ cdef bint key_is_expired(Server srv, Db* db, const char* key, size_t klen) noexc
 
 
 cdef void delete_expired_key(Server srv, Db* db, const char* key, size_t klen) noexcept:
-    """Delete a key because its TTL passed (counts expired_keys)."""
+    """Delete a key because its TTL passed (counts expired_keys, logs DEL)."""
     if db_delete(srv, db, key, klen):
         srv.stat_expiredkeys += 1
+        if srv.propagating:
+            propagate_deletion(srv, db.id, key, klen, srv.lazyfree_lazy_expire)
 
 
 cdef bint expire_if_needed(Server srv, Db* db, const char* key, size_t klen) noexcept:

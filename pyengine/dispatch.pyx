@@ -31,6 +31,8 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE,
                             CMD_ALLOW_BUSY)
 from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
+from pyengine.propagate cimport after_call
+from pyengine.core cimport CLIENT_PREVENT_PROP, CLIENT_FORCE_PROP
 
 import sys
 import traceback
@@ -221,6 +223,15 @@ cdef int call(Client c, Command cmd) except -1:
         # freezes it so that keys cannot expire half-way through a script)
         srv.ustime = ustime()
         srv.mstime = srv.ustime // 1000
+    cdef bint propagating = srv.propagating
+    cdef long long dirty_before = 0
+    cdef unsigned long long old_prop_flags = 0
+    if propagating:
+        dirty_before = srv.dirty
+        old_prop_flags = c.flags & (CLIENT_PREVENT_PROP | CLIENT_FORCE_PROP)
+        c.flags &= ~(CLIENT_PREVENT_PROP | CLIENT_FORCE_PROP)
+        c.prop_argv = None
+        srv.call_depth += 1
     srv.current_client = c
     srv.err_checkpoint = srv.stat_total_error_replies
     start = monotonic_us()
@@ -233,6 +244,9 @@ cdef int call(Client c, Command cmd) except -1:
         _internal_error(c, cmd, exc)
     duration = monotonic_us() - start
     srv.current_client = prev_client
+    if propagating:
+        srv.call_depth -= 1
+        after_call(c, cmd, dirty_before, old_prop_flags)
     # errors counted since the last command call ended (commands a script
     # ran have moved the checkpoint past their own errors)
     if srv.stat_total_error_replies > srv.err_checkpoint:

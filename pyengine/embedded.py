@@ -84,6 +84,7 @@ class Engine:
     def __init__(self, **options):
         self.instance = Instance(make_config(options))
         self.instance.log_to_logging = True
+        self.instance.start()           # appendonly=True: load and open the AOF
         self._lock = threading.RLock()
         self._ran = threading.Condition(self._lock)   # notified after commands ran
         self._client = self.new_client()
@@ -124,6 +125,8 @@ class Engine:
             client.set_args(argv)
             dispatch.execute(client)
             self._wait_while_blocked(client)
+            if self.instance.srv.propagating:
+                self.instance.flush_aof()
             data = client.take_reply()
             self._ran.notify_all()
         if not data:
@@ -153,6 +156,8 @@ class Engine:
         with self._lock:
             self._tick()
             dispatch.feed(client, data)
+            if self.instance.srv.propagating:
+                self.instance.flush_aof()
             self._ran.notify_all()
             return client.take_reply()
 

@@ -27,6 +27,7 @@ from engine.dict cimport pe_entry, dict_t, dict_size, dict_find, dict_random
 from engine.object cimport robj
 from pyengine.core cimport Server, Db, monotonic_us, mstime
 from pyengine.db cimport db_delete, lfu_decr_and_return
+from pyengine.propagate cimport propagate_deletion
 
 cdef enum:
     POLICY_LRU = 1 << 0
@@ -207,6 +208,8 @@ def free_memory_if_needed(Server srv, config):
         if db_delete(srv, srv.db(bestdb), bestkey, len(bestkey)):
             srv.stat_evictedkeys += 1
             srv.dirty += 1
+            if srv.propagating:
+                propagate_deletion(srv, bestdb, bestkey, len(bestkey), srv.lazyfree_lazy_eviction)
         if <unsigned long>(monotonic_us() - start) > limit:
             return True          # budget spent: let the command run, continue next time
     return True

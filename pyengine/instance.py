@@ -14,7 +14,8 @@ import time
 
 from engine import dict as _edict
 from pyengine import blocked, core, multi, table, procs
-from pyengine.config import Config
+from pyengine.aof import Aof
+from pyengine.config import Config, ConfigError
 from pyengine.db import run_cron, run_fast_expire_cycle
 from pyengine.evict import free_memory_if_needed, policy_flags
 
@@ -140,6 +141,8 @@ class Instance:
         self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
         self.stat_peak_memory = 0
         self.scripting = None           # pyengine.script.Scripting, created on first use
+        self.aof = Aof(self)
+        self.started = False            # start() ran: CONFIG SET appendonly acts at once
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
         self.client_reset_hooks = [multi.reset_client, blocked.reset_client]
@@ -182,6 +185,18 @@ class Instance:
             srv.maxclients = value
         elif name == "logfile":
             self.logfile = value or None
+        elif name == "appendonly" and self.started:
+            if value:
+                if not self.aof.enable():
+                    raise ConfigError("Unable to turn on AOF. Check server logs.")
+            else:
+                self.aof.disable()
+        elif name == "lazyfree-lazy-expire":
+            srv.lazyfree_lazy_expire = value
+        elif name == "lazyfree-lazy-eviction":
+            srv.lazyfree_lazy_eviction = value
+        elif name == "lazyfree-lazy-user-del":
+            srv.lazyfree_lazy_user_del = value
         if self.frontend is not None:
             self.frontend.config_changed(name, value)
 
@@ -231,6 +246,20 @@ class Instance:
         self.cron_loops += 1
         run_cron(self.srv, self.config["activerehashing"])
         self._check_pause()
+        self.aof.cron()
+
+    # -- persistence ---------------------------------------------------------------------
+    def start(self):
+        """Load what persistence holds (the AOF when appendonly is on) and
+        open the AOF for appending. Raises AofError when it cannot load."""
+        if self.config["appendonly"]:
+            self.aof.load()
+            self.aof.open_at_startup()
+        self.started = True
+
+    def flush_aof(self):
+        """Write the commands logged so far to the AOF (before replies)."""
+        self.aof.flush()
 
     def before_sleep(self):
         """Work done each event-loop turn before waiting: blocked clients

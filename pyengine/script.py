@@ -39,12 +39,12 @@ Time, atomicity, effects
 ------------------------
 While a script runs ``srv.script_running`` is set: the dispatcher keeps
 the server time where it was when the script started (keys do not expire
-half-way), and the script's write commands are recorded in ``run.effects``
-as (db, argv). When the run ends and it wrote something, the effects are
-handed to ``instance.propagate_script`` when such a hook exists, wrapped
-in MULTI/EXEC as Redis 7 replicates scripts (effects replication). There
-is no AOF or replication yet; the hook is where they will plug in.
-``redis.set_repl()`` selects which of AOF/replicas would receive them.
+half-way). The script's commands run through ``dispatch.call`` nested in
+the caller's EVAL/FCALL call, so their effects are logged by the general
+mechanism (pyengine/propagate.pyx) as one unit when the script ends,
+wrapped in MULTI/EXEC when there are several (Redis 7's effects
+replication); the EVAL itself is never logged. ``redis.set_repl()``
+without the AOF target drops the effects of the commands that follow.
 
 Busy scripts
 ------------
@@ -100,6 +100,7 @@ CMD_NOSCRIPT = _CMD["noscript"]
 
 CLIENT_MULTI = core.CLIENT_MULTI_FLAG
 CLIENT_SCRIPT = core.CLIENT_SCRIPT_FLAG
+CLIENT_PREVENT_PROP = core.CLIENT_PREVENT_PROP_FLAG
 CLIENT_PROTECTED = core.CLIENT_PROTECTED_FLAG
 CLIENT_DENY_BLOCKING = core.CLIENT_DENY_BLOCKING_FLAG
 
@@ -205,7 +206,7 @@ class ScriptRun:
     """One script in progress (Redis's scriptRunCtx)."""
 
     __slots__ = ("caller", "sclient", "funcname", "is_eval", "readonly", "allow_oom",
-                 "write_dirty", "killed", "timedout", "start", "repl_flags", "effects",
+                 "write_dirty", "killed", "timedout", "start", "repl_flags",
                  "oom_at_start", "lua")
 
     def __init__(self, caller, sclient, funcname, is_eval, lua):
@@ -221,7 +222,6 @@ class ScriptRun:
         self.timedout = False
         self.start = time.monotonic()
         self.repl_flags = PROPAGATE_AOF | PROPAGATE_REPL
-        self.effects = []
         self.oom_at_start = False
 
 
@@ -297,10 +297,8 @@ class Scripting:
             frontend = self.instance.frontend
             if frontend is not None:
                 frontend.loop.resume_client(run.caller)
-        if run.effects:
-            hook = getattr(self.instance, "propagate_script", None)
-            if hook is not None:
-                hook(run.effects, run.repl_flags)
+        # the script's effects were logged, not the EVAL / FCALL
+        run.caller.flags |= CLIENT_PREVENT_PROP
 
     # ---- redis.call -----------------------------------------------------------------
     def _refuse(self, cmd, msg):
@@ -362,10 +360,10 @@ class Scripting:
         sc.set_args(argv)
         sc.cmd = sc.lastcmd = cmd
         srv = self.srv
-        dirty = srv.dirty
+        logged = len(srv.also_propagate)
         dispatch.run_command(sc, cmd)
-        if srv.dirty != dirty and run.repl_flags:
-            run.effects.append((sc.dbid, argv))
+        if not run.repl_flags & PROPAGATE_AOF:
+            del srv.also_propagate[logged:]       # redis.set_repl() without AOF
         return sc.take_reply()
 
     def set_resp(self, v):

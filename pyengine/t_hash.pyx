@@ -695,6 +695,8 @@ cdef int hincrbyfloat_command(Client c) except -1:
     add_bulk(c, buf, n)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
+    if c.srv.propagating:
+        c.prop_argv = [b"HSET", c.arg(1), c.arg(2), buf[:n]]    # the result, as Redis logs it
     return 0
 
 

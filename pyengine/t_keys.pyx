@@ -22,7 +22,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_error_len, add_array, add_simple, add_syntax_error, arg_is,
                             get_ll_or_reply, get_int_or_reply, add_expire_time_error,
                             add_deferred_len, set_deferred_array, add_bulk_ll, proc_capsule,
-                            mstime)
+                            mstime, CLIENT_FORCE_PROP)
 from pyengine.db cimport (lookup_key, lookup_read, lookup_write, db_delete, db_add, db_add_moved,
                           db_take, get_expire, set_expire, remove_expire, key_is_expired,
                           expire_if_needed, empty_db, lfu_decr_and_return, signal_modified_key,
@@ -384,9 +384,16 @@ cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
             return 0
     if when <= mstime():
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        if c.srv.propagating:
+            c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_expire else b"DEL", c.arg(1)]
     else:
         set_expire(c.db, c.argv[1], c.argvlen[1], when)
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        if c.srv.propagating and (basetime != 0 or seconds):
+            # logged as PEXPIREAT with the absolute time (options kept)
+            c.prop_argv = c.args()
+            c.prop_argv[0] = b"PEXPIREAT"
+            c.prop_argv[2] = when
     c.srv.dirty += 1
     add_int(c, 1)
     return 0
@@ -585,6 +592,7 @@ cdef int flushdb_command(Client c) except -1:
     if not _flush_flags_ok(c):
         return 0
     c.srv.dirty += empty_db(c.srv, c.db.id)
+    c.flags |= CLIENT_FORCE_PROP        # logged even when there was nothing to flush
     add_ok(c)
     return 0
 
@@ -593,6 +601,7 @@ cdef int flushall_command(Client c) except -1:
     if not _flush_flags_ok(c):
         return 0
     c.srv.dirty += empty_db(c.srv, -1)
+    c.flags |= CLIENT_FORCE_PROP
     add_ok(c)
     return 0
 

@@ -630,6 +630,8 @@ cdef int mpop_generic(Client c, int first, long long numkeys, int where, long lo
         else:
             add_list_range_reply(c, ql, -rangelen, -1, True)
             ql_del_range(ql, -rangelen, rangelen)
+        if c.srv.propagating:       # LMPOP / BLMPOP are logged as [LR]POP key count
+            c.prop_argv = [b"LPOP" if where == LIST_HEAD else b"RPOP", c.arg(k), rangelen]
         _elements_removed(c, c.argv[k], c.argvlen[k], o, rangelen)
         return 0
     add_null_array(c)
@@ -715,6 +717,8 @@ cdef int _blocking_pop(Client c, int where) except -1:
         ql_peek(_ql(o), QL_HEAD if where == LIST_HEAD else QL_TAIL, &e)
         _add_entry(c, &e)
         ql_del_end(_ql(o), QL_HEAD if where == LIST_HEAD else QL_TAIL)
+        if c.srv.propagating:
+            c.prop_argv = [b"LPOP" if where == LIST_HEAD else b"RPOP", c.arg(k)]
         _elements_removed(c, c.argv[k], c.argvlen[k], o, 1)
         return 0
     if not may_block(c):
@@ -732,7 +736,7 @@ cdef int brpop_command(Client c) except -1:
 
 
 cdef int _blocking_move(Client c, int wherefrom, int whereto, int timeout_idx) except -1:
-    cdef long long timeout
+    cdef long long timeout, dirty
     cdef int k
     if not get_timeout_or_reply(c, timeout_idx, &timeout):
         return 0
@@ -740,7 +744,14 @@ cdef int _blocking_move(Client c, int wherefrom, int whereto, int timeout_idx) e
     if k == -2:
         return 0
     if k >= 0:
-        return lmove_generic(c, wherefrom, whereto)
+        dirty = c.srv.dirty
+        lmove_generic(c, wherefrom, whereto)
+        if c.srv.propagating and c.srv.dirty != dirty:
+            if timeout_idx == 3:
+                c.prop_argv = [b"RPOPLPUSH", c.arg(1), c.arg(2)]
+            else:
+                c.prop_argv = [b"LMOVE", c.arg(1), c.arg(2), c.arg(3), c.arg(4)]
+        return 0
     if not may_block(c):
         add_null(c)
         return 0

@@ -994,12 +994,7 @@ def info_text(inst, sections):
             ("rdb_last_bgsave_time_sec", -1), ("rdb_current_bgsave_time_sec", -1),
             ("rdb_saves", 0), ("rdb_last_cow_size", 0), ("rdb_last_load_keys_expired", 0),
             ("rdb_last_load_keys_loaded", 0),
-            ("aof_enabled", 0), ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0),
-            ("aof_last_rewrite_time_sec", -1), ("aof_current_rewrite_time_sec", -1),
-            ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),
-            ("aof_rewrites_consecutive_failures", 0), ("aof_last_write_status", "ok"),
-            ("aof_last_cow_size", 0), ("module_fork_in_progress", 0), ("module_fork_last_cow_size", 0),
-        ])
+        ] + inst.aof.info_fields())
     if "stats" in want:
         fe = inst.frontend
         ops = fe.instantaneous_ops() if fe is not None else 0

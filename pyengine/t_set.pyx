@@ -70,7 +70,8 @@ from engine.util cimport string2ll, stringmatch
 from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_null, add_error,
                             add_array, add_set, add_bulk_ll, add_syntax_error, check_type, arg_is,
                             get_range_or_reply, add_deferred_len, set_deferred_set,
-                            set_deferred_array, proc_capsule, CLIENT_CLOSE_ASAP)
+                            set_deferred_array, proc_capsule, CLIENT_CLOSE_ASAP,
+                            CLIENT_PREVENT_PROP)
 from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
                           db_replace_value, signal_modified_key)
 from pyengine.msgs cimport MSG_MUST_BE_POSITIVE
@@ -491,11 +492,16 @@ cdef int spop_command(Client c) except -1:
     if o.encoding == ENC_INTSET:
         iset = <intset*>o.u.ptr
         pos = intset_random_pos(iset)
-        add_bulk_ll(c, intset_at(iset, pos))
+        ll = intset_at(iset, pos)
+        add_bulk_ll(c, ll)
+        if c.srv.propagating:
+            c.prop_argv = [b"SREM", c.arg(1), b"%d" % ll]
         o.u.ptr = intset_remove_at(iset, pos)
     else:
         set_random(o, &s, &n, &ll)
         add_bulk(c, s, n)                   # reply before the entry is freed
+        if c.srv.propagating:
+            c.prop_argv = [b"SREM", c.arg(1), s[:n]]
         set_remove(o, s, n)
     if set_size(o) == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
@@ -537,8 +543,14 @@ cdef int _spop_with_count(Client c) except -1:
     if count >= size:
         _sunion_diff(c, 1, 1, -1, SET_OP_UNION)
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        if c.srv.propagating:
+            c.prop_argv = [b"DEL", c.arg(1)]
         return 0
 
+    # Otherwise each member popped is logged as an SREM of its own.
+    if c.srv.propagating:
+        c.flags |= CLIENT_PREVENT_PROP
+        key = c.arg(1)
     add_set(c, <long long>count)
     remaining = size - count
     if remaining * SPOP_MOVE_STRATEGY_MUL > count:
@@ -548,11 +560,16 @@ cdef int _spop_with_count(Client c) except -1:
             if o.encoding == ENC_INTSET:
                 iset = <intset*>o.u.ptr
                 pos = intset_random_pos(iset)
-                add_bulk_ll(c, intset_at(iset, pos))
+                ll = intset_at(iset, pos)
+                add_bulk_ll(c, ll)
+                if c.srv.propagating:
+                    c.srv.also_propagate.append((c.db.id, [b"SREM", key, b"%d" % ll]))
                 o.u.ptr = intset_remove_at(iset, pos)
             else:
                 set_random(o, &s, &n, &ll)
                 add_bulk(c, s, n)
+                if c.srv.propagating:
+                    c.srv.also_propagate.append((c.db.id, [b"SREM", key, s[:n]]))
                 set_remove(o, s, n)
     else:
         # Case 3: most of the set goes: move the survivors to a new set and
@@ -576,6 +593,9 @@ cdef int _spop_with_count(Client c) except -1:
             if enc == -1:
                 break
             _reply_member(c, enc, s, n, ll)
+            if c.srv.propagating:
+                c.srv.also_propagate.append(
+                    (c.db.id, [b"SREM", key, b"%d" % ll if enc == ENC_INTSET else s[:n]]))
         set_iter_release(&it)
         db_replace_value(c.srv, c.db, c.argv[1], c.argvlen[1], newset)   # frees o
         return 0

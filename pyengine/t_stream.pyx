@@ -66,7 +66,7 @@ from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
                             add_syntax_error, add_simple, arg_is, get_ll_or_reply,
                             get_range_or_reply, check_type, add_deferred_len,
                             set_deferred_array, set_deferred_map, proc_capsule, mstime,
-                            CLIENT_DENY_BLOCKING)
+                            CLIENT_DENY_BLOCKING, CLIENT_PREVENT_PROP, CLIENT_OBEY)
 from pyengine.db cimport (lookup_read, lookup_write, lookup_key, db_add, signal_modified_key,
                           signal_key_as_ready, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from pyengine.blocked cimport block_for_keys
@@ -244,9 +244,42 @@ cdef inline void _touch_watchers(Client c, int i) noexcept:
 
 # ---- emitting entries -------------------------------------------------------------------------
 
+# ---- propagation: what a stream command logs instead of itself ----------------------------------
+#
+# XREADGROUP, XCLAIM and XAUTOCLAIM are never logged as such (their result
+# depends on time and on who asked first): each entry they hand to a
+# consumer is logged as an idempotent XCLAIM ... FORCE JUSTID LASTID, a
+# group moved by NOACK reads as XGROUP SETID, a consumer created by a NOACK
+# read as XGROUP CREATECONSUMER (Redis's streamPropagate* functions).
+
+cdef bytes _id_bytes(const streamid* id):
+    cdef char buf[STREAM_ID_STR_MAX]
+    cdef int n = streamid_format(buf, id)
+    return buf[:n]
+
+
+cdef void _prop_xclaim(Client c, object key, object gname, stream_cg* group, object idarg,
+                       stream_nack* nack) except *:
+    c.srv.also_propagate.append((c.db.id, [
+        b"XCLAIM", key, gname, nack.consumer.name[:nack.consumer.namelen], b"0", idarg,
+        b"TIME", nack.delivery_time, b"RETRYCOUNT", nack.delivery_count, b"FORCE", b"JUSTID",
+        b"LASTID", _id_bytes(&group.last_id)]))
+
+
+cdef void _prop_group_id(Client c, object key, object gname, stream_cg* group) except *:
+    c.srv.also_propagate.append((c.db.id, [
+        b"XGROUP", b"SETID", key, gname, _id_bytes(&group.last_id), b"ENTRIESREAD",
+        group.entries_read]))
+
+
+cdef void _prop_consumer_creation(Client c, object key, object gname, stream_consumer* consumer) except *:
+    c.srv.also_propagate.append((c.db.id, [
+        b"XGROUP", b"CREATECONSUMER", key, gname, consumer.name[:consumer.namelen]]))
+
+
 cdef size_t _reply_range(Client c, stream_t* s, streamid* start, streamid* end, size_t count,
                          bint rev, stream_cg* group, stream_consumer* consumer, int flags,
-                         long long now) noexcept:
+                         long long now, object pkey=None, object pgroup=None) except? 0:
     """Reply the entries in [start, end] (at most ``count``, 0: all), as an
     array unless RWR_RAWENTRIES (streamReplyWithRange). With a group: its
     last delivered ID and read counter advance, and unless RWR_NOACK every
@@ -263,6 +296,7 @@ cdef size_t _reply_range(Client c, stream_t* s, streamid* start, streamid* end, 
     cdef void* found
     cdef bint group_inserted
     cdef bint noack = (flags & RWR_NOACK) != 0
+    cdef bint propagate_last_id = False
     if group != NULL and (flags & RWR_HISTORY):
         return _reply_range_from_pel(c, s, start, end, count, consumer, now)
     if not (flags & RWR_RAWENTRIES):
@@ -276,6 +310,7 @@ cdef size_t _reply_range(Client c, stream_t* s, streamid* start, streamid* end, 
             elif s.entries_added:
                 group.entries_read = _estimate(s, &id)
             group.last_id = id
+            propagate_last_id = noack       # else each entry's XCLAIM carries LASTID
         add_array(c, 2)
         _add_id(c, &id)
         add_array(c, numfields * 2)
@@ -300,10 +335,14 @@ cdef size_t _reply_range(Client c, stream_t* s, streamid* start, streamid* end, 
                 nack.delivery_time = now
                 nack.delivery_count = 1
                 rax_insert(consumer.pel, buf, STREAM_ID_LEN, nack, NULL)
+            if pkey is not None:
+                _prop_xclaim(c, pkey, pgroup, group, _id_bytes(&id), nack)
         arraylen += 1
         if count and count == arraylen:
             break
     stream_iter_stop(&si)
+    if pkey is not None and propagate_last_id:
+        _prop_group_id(c, pkey, pgroup, group)
     if not (flags & RWR_RAWENTRIES):
         set_deferred_array(c, at, arraylen)
     return arraylen
@@ -444,7 +483,10 @@ cdef int _parse_add_trim_args(Client c, trim_args* a, bint xadd) noexcept:
     if not xadd and a.strategy == TRIM_NONE:
         add_error(c, MSG_XTRIM_NO_STRATEGY)
         return -1
-    if limit_given:
+    if c.flags & CLIENT_OBEY:
+        # loading the AOF: the threshold was logged exact, no LIMIT applies
+        a.limit = 0
+    elif limit_given:
         if not a.approx:
             add_error(c, MSG_LIMIT_NO_TILDE)
             return -1
@@ -505,7 +547,26 @@ cdef int xadd_command(Client c) except -1:
     c.srv.dirty += 1
     if a.strategy != TRIM_NONE:
         _trim(c, s, &a)
+    if c.srv.propagating:
+        # logged with the ID generated and, after ~ trimming, the exact
+        # threshold it came to
+        c.prop_argv = c.args()
+        if a.strategy != TRIM_NONE and a.approx:
+            _rewrite_trim_args(c, s, &a)
+        if not a.id_given or not a.seq_given:
+            c.prop_argv[idpos] = _id_bytes(&id)
     return 0
+
+
+cdef void _rewrite_trim_args(Client c, stream_t* s, trim_args* a) except *:
+    """MAXLEN|MINID ~ n -> = <what the stream now holds> (streamRewriteTrimArgument)."""
+    cdef streamid first
+    c.prop_argv[a.strategy_arg_idx - 1] = b"="
+    if a.strategy == TRIM_MAXLEN:
+        c.prop_argv[a.strategy_arg_idx] = <long long>s.length
+    else:
+        stream_get_edge_id(s, True, False, &first)
+        c.prop_argv[a.strategy_arg_idx] = _id_bytes(&first)
 
 
 cdef int xtrim_command(Client c) except -1:
@@ -526,6 +587,9 @@ cdef int xtrim_command(Client c) except -1:
         _touch_watchers(c, 1)
         c.srv.dirty += deleted
     add_int(c, deleted)
+    if c.srv.propagating and a.approx:
+        c.prop_argv = c.args()
+        _rewrite_trim_args(c, _st(o), &a)
     return 0
 
 
@@ -714,10 +778,13 @@ cdef bint _parse_xread_args(Client c, xread_args* a, bint xreadgroup) noexcept:
     return True
 
 
-cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, long long now) noexcept:
+cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, long long now,
+                                   bint* created=NULL) noexcept:
     """The consumer named argv[name_idx], created if needed (dirty++)."""
     cdef stream_consumer* consumer = stream_lookup_consumer(cg, c.argv[name_idx],
                                                             c.argvlen[name_idx], now)
+    if created != NULL:
+        created[0] = consumer == NULL
     if consumer == NULL:
         consumer = stream_create_consumer(cg, c.argv[name_idx], c.argvlen[name_idx], now)
         c.srv.dirty += 1
@@ -742,6 +809,7 @@ cdef int _xread_generic(Client c, bint xreadgroup) except -1:
     cdef long long now = mstime()
     cdef char buf[STREAM_ID_STR_MAX]
     cdef int n
+    cdef bint created = False
     if c.reprocessing:
         return _xread_serve_blocked(c, xreadgroup)
     if not _parse_xread_args(c, &a, xreadgroup):
@@ -817,11 +885,17 @@ cdef int _xread_generic(Client c, bint xreadgroup) except -1:
                 add_array(c, 2)
             add_bulk(c, c.argv[keyi], c.argvlen[keyi])
             consumer = NULL
+            pkey = pgroup = None
             if a.group_idx >= 0:
-                consumer = _consumer_for(c, groups[i], a.group_idx + 1, now)
+                consumer = _consumer_for(c, groups[i], a.group_idx + 1, now, &created)
+                if c.srv.propagating:
+                    pkey, pgroup = c.arg(keyi), c.arg(a.group_idx)
+                    if created and a.noack:
+                        _prop_consumer_creation(c, pkey, pgroup, consumer)
             flags = (RWR_NOACK if a.noack else 0) | (RWR_HISTORY if history else 0)
             _reply_range(c, s, &start, NULL, <size_t>a.count, False,
-                         groups[i] if a.group_idx >= 0 else NULL, consumer, flags, now)
+                         groups[i] if a.group_idx >= 0 else NULL, consumer, flags, now,
+                         pkey, pgroup)
             if a.group_idx >= 0:
                 c.srv.dirty += 1
         if arraylen:
@@ -867,6 +941,7 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     cdef robj* o
     cdef stream_t* s
     cdef stream_cg* group = NULL
+    cdef bint created = False
     cdef stream_consumer* consumer = NULL
     cdef streamid gt, start
     cdef long long now = mstime()
@@ -899,8 +974,13 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
         return _keep_waiting(c)
     start = gt
     streamid_incr(&start)
+    pkey = pgroup = None
     if group != NULL:
-        consumer = _consumer_for(c, group, a.group_idx + 1, now)
+        consumer = _consumer_for(c, group, a.group_idx + 1, now, &created)
+        if c.srv.propagating:
+            pkey, pgroup = key, c.arg(a.group_idx)
+            if created and a.noack:
+                _prop_consumer_creation(c, pkey, pgroup, consumer)
     if c.resp == 2:
         add_array(c, 1)
         add_array(c, 2)
@@ -909,7 +989,7 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     add_bulk(c, <const char*>key, len(key))
     _reply_range(c, s, &start, NULL,
                  <size_t>(a.count if a.count else XREAD_BLOCKED_DEFAULT_COUNT), False, group,
-                 consumer, RWR_NOACK if a.noack else 0, now)
+                 consumer, RWR_NOACK if a.noack else 0, now, pkey, pgroup)
     return 0
 
 
@@ -920,7 +1000,10 @@ cdef int xread_command(Client c) except -1:
 
 cdef int xreadgroup_command(Client c) except -1:
     """XREADGROUP GROUP g consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key ... id ..."""
-    return _xread_generic(c, True)
+    _xread_generic(c, True)
+    if c.srv.propagating:
+        c.flags |= CLIENT_PREVENT_PROP      # logged as its effects (XCLAIM ...)
+    return 0
 
 
 # ---- XGROUP -------------------------------------------------------------------------------------
@@ -1378,6 +1461,8 @@ cdef int xclaim_command(Client c) except -1:
             if not stream_entry_exists(s, &id):
                 # Pending for an entry that is gone: forget it.
                 if nack != NULL:
+                    if c.srv.propagating:
+                        _prop_xclaim(c, c.arg(1), c.arg(2), group, c.arg(j), nack)
                     propagate_last_id = False
                     c.srv.dirty += 1
                     rax_remove(group.pel, buf, STREAM_ID_LEN, NULL)
@@ -1409,11 +1494,17 @@ cdef int xclaim_command(Client c) except -1:
             else:
                 _reply_one_entry(c, s, &id)
             arraylen += 1
+            if c.srv.propagating:
+                _prop_xclaim(c, c.arg(1), c.arg(2), group, c.arg(j), nack)
             propagate_last_id = False
             c.srv.dirty += 1
         if propagate_last_id:
             c.srv.dirty += 1
+            if c.srv.propagating:
+                _prop_group_id(c, c.arg(1), c.arg(2), group)
         set_deferred_array(c, at, arraylen)
+        if c.srv.propagating:
+            c.flags |= CLIENT_PREVENT_PROP
     finally:
         if ids != static_ids:
             mem_free(ids)
@@ -1485,6 +1576,8 @@ cdef int xautoclaim_command(Client c) except -1:
         nack = <stream_nack*>ri.data
         streamid_decode(ri.key, &id)
         if not stream_entry_exists(s, &id):
+            if c.srv.propagating:
+                _prop_xclaim(c, c.arg(1), c.arg(2), group, _id_bytes(&id), nack)
             c.srv.dirty += 1
             memcpy(curkey, ri.key, STREAM_ID_LEN)
             rax_remove(group.pel, curkey, STREAM_ID_LEN, NULL)
@@ -1513,6 +1606,8 @@ cdef int xautoclaim_command(Client c) except -1:
             _reply_one_entry(c, s, &id)
         arraylen += 1
         count -= 1
+        if c.srv.propagating:
+            _prop_xclaim(c, c.arg(1), c.arg(2), group, _id_bytes(&id), nack)
         c.srv.dirty += 1
     # The cursor: the next pending entry, or 0-0 at the end.
     if rax_next(&ri):
@@ -1526,6 +1621,8 @@ cdef int xautoclaim_command(Client c) except -1:
     for k in range(deleted_num):
         _add_id(c, &deleted_ids[k])
     free(deleted_ids)
+    if c.srv.propagating:
+        c.flags |= CLIENT_PREVENT_PROP
     return 0
 
 

@@ -166,6 +166,12 @@ cdef void _set_generic(Client c, int flags, int key, int val, int expire_idx,
     c.srv.dirty += 1
     if expire_idx >= 0:
         set_expire(c.db, c.argv[key], c.argvlen[key], ms)
+    if c.srv.propagating:
+        if expire_idx >= 0:
+            # relative or not, the expiry is logged as an absolute time
+            c.prop_argv = [b"SET", c.arg(key), c.arg(val), b"PXAT", ms]
+        elif flags & SET_GET:
+            c.prop_argv = [a for j, a in enumerate(c.args()) if j < 3 or a.lower() != b"get"]
     if not (flags & SET_GET):
         if int_reply:
             add_int(c, 1)
@@ -221,14 +227,20 @@ cdef int getex_command(Client c) except -1:
     if flags & (SET_PXAT | SET_EXAT) and ms <= mstime():
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += 1
+        if c.srv.propagating:
+            c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_expire else b"DEL", c.arg(1)]
     elif expire_idx >= 0:
         set_expire(c.db, c.argv[1], c.argvlen[1], ms)
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += 1
+        if c.srv.propagating:
+            c.prop_argv = [b"PEXPIREAT", c.arg(1), ms]
     elif flags & SET_PERSIST:
         if remove_expire(c.db, c.argv[1], c.argvlen[1]):
             signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
             c.srv.dirty += 1
+            if c.srv.propagating:
+                c.prop_argv = [b"PERSIST", c.arg(1)]
     return 0
 
 
@@ -237,6 +249,8 @@ cdef int getdel_command(Client c) except -1:
         return 0
     if db_delete(c.srv, c.db, c.argv[1], c.argvlen[1]):
         c.srv.dirty += 1
+        if c.srv.propagating:
+            c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_user_del else b"DEL", c.arg(1)]
     return 0
 
 
@@ -245,6 +259,8 @@ cdef int getset_command(Client c) except -1:
         return 0
     set_key(c.srv, c.db, c.argv[1], c.argvlen[1], _encoded_arg(c, 2), False)
     c.srv.dirty += 1
+    if c.srv.propagating:
+        c.prop_argv = [b"SET", c.arg(1), c.arg(2)]
     return 0
 
 
@@ -421,6 +437,9 @@ cdef int incrbyfloat_command(Client c) except -1:
         db_add(c.srv, c.db, c.argv[1], c.argvlen[1], new)
     c.srv.dirty += 1
     add_bulk(c, buf, len)
+    if c.srv.propagating:
+        # the result, not the increment: float formatting must not differ on replay
+        c.prop_argv = [b"SET", c.arg(1), buf[:len], b"KEEPTTL"]
     return 0
 
 

@@ -1555,6 +1555,11 @@ cdef int _zpop_generic(Client c, int first_key, int keyc, bint pop_max, bint emi
             signal_modified_key(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
     if zset_length(o) == 0:
         db_delete(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
+    if emitkey and c.srv.propagating:
+        # BZPOPMIN/MAX are logged as ZPOPMIN/MAX key, ZMPOP/BZMPOP with the count popped
+        c.prop_argv = [b"ZPOPMAX" if pop_max else b"ZPOPMIN", c.arg(kidx)]
+        if nested:
+            c.prop_argv.append(rangelen)
     return 0
 
 

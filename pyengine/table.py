@@ -37,6 +37,11 @@ class CommandTableError(Exception):
     pass
 
 
+# Redis's TOUCHES_ARBITRARY_KEYS commands (not a COMMAND INFO flag): the
+# expired keys they delete are logged as plain DELs, not as a transaction.
+TOUCHES_ARBITRARY_KEYS = ("randomkey", "scan")
+
+
 @lru_cache(maxsize=1)
 def load_specs():
     """All declarations, containers first, as {fullname: spec}."""
@@ -102,6 +107,8 @@ def build(srv, procs):
             bits |= FLAG_BITS[flag]
         cmd.flags = bits
         cmd.runs_in_multi = fullname in RUN_IN_MULTI
+        cmd.is_exec = fullname == "exec"
+        cmd.touches_arbitrary_keys = fullname in TOUCHES_ARBITRARY_KEYS
         cmd.first_key = spec.get("first_key", 0)
         cmd.last_key = spec.get("last_key", 0)
         cmd.key_step = spec.get("key_step", 0)

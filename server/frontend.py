@@ -297,6 +297,12 @@ class Frontend:
             except OSError:
                 pass           # best effort, as in Redis
         inst.log("warning", "Server initialized")
+        from pyengine.aof import AofError
+        try:
+            inst.start()
+        except AofError as e:
+            inst.log("warning", str(e))
+            return 1
         if any(s.family != socket.AF_UNIX for s in self.listeners):
             inst.log("notice", "Ready to accept connections")
         if self.unix_path:
@@ -316,6 +322,7 @@ class Frontend:
     def shutdown(self):
         """Close everything and remove the pidfile and unix socket."""
         inst = self.instance
+        inst.aof.shutdown()
         if self.pidfile:
             inst.log("notice", "Removing the pid file.")
             try:

@@ -463,6 +463,9 @@ cdef class EventLoop:
         cdef ssize_t n
         cdef epoll_event ev
         cdef size_t sent_before = c.sent
+        if self.srv.aof_buf.len:
+            # the AOF first: no client sees a reply to a write not in it yet
+            self.instance.flush_aof()
         while c.sent < c.reply.len:
             n = write(c.fd, c.reply.data + c.sent, c.reply.len - c.sent)
             if n < 0:
