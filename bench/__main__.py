@@ -85,6 +85,8 @@ def build_parser():
     c.add_argument("--quick", action="store_true",
                    help="smoke run: %d requests (memory: %d keys) unless given"
                    % (QUICK_REQUESTS, QUICK_KEYS))
+    c.add_argument("--aof", choices=["always", "everysec", "no"], default=None,
+                   help="both servers log to an AOF (appendonly yes) with this appendfsync")
     c.add_argument("--memory", action="store_true",
                    help="compare bytes per key instead of throughput")
     c.add_argument("--dataset", default="strings",
@@ -103,13 +105,14 @@ def _throughput(args):
     requests = args.requests or (QUICK_REQUESTS if args.quick else 40000)
     params = {"tests": list(args.tests), "pipelines": list(args.pipeline),
               "rounds": args.rounds, "requests": requests, "clients": args.clients,
-              "keyspace": args.keyspace, "quick": args.quick}
+              "keyspace": args.keyspace, "quick": args.quick, "aof": args.aof}
     compare.redis_benchmark_path()          # fail before starting anything
     meta = report.machine_meta()
     servers = {}
     try:
         for kind in KINDS:
-            servers[kind] = Server(kind).start()
+            extra = ["--appendonly", "yes", "--appendfsync", args.aof] if args.aof else []
+            servers[kind] = Server(kind, extra).start()
         versions = {k: s.version() for k, s in servers.items()}
         samples, rows, diffs = compare.run_compare(servers, args.tests, args.pipeline, args.rounds,
                                             requests, args.clients, args.keyspace)
@@ -123,7 +126,8 @@ def _throughput(args):
               "samples": {k: {str(p): samples[k][p] for p in samples[k]} for k in samples},
               "rows": rows, "data_check": diffs}
     # the aggregate commands keep their own table in bench/README.md
-    section = ("throughput-aggregates" if set(args.tests) <= set(compare.AGGREGATE_TESTS)
+    section = ("throughput-aof" if args.aof else
+               "throughput-aggregates" if set(args.tests) <= set(compare.AGGREGATE_TESTS)
                else "throughput")
     return result, section, report.throughput_markdown(result)
 
