@@ -14,9 +14,13 @@ runs at the start of a call when a cron tick is due, so an idle engine does
 no work; while a server thread runs, its event loop does that work instead.
 
 Reply bytes an embedded connection did not take with its command (a reply
-produced later, e.g. for a client woken up by another one) stay in that
-client's buffer: ``take_reply`` collects them and ``wait_output`` sleeps
-until some command ran.
+produced later, e.g. for a client woken up by another one, or a pub/sub
+message published by another client) stay in that client's buffer:
+``take_reply`` collects them and ``wait_output`` sleeps until some command
+ran. After each command the engine closes the embedded clients that went
+over their output buffer limit (a subscriber that stopped reading) and,
+while a server thread serves the same data, wakes its loop when network
+clients got replies (messages published from here).
 """
 
 import threading
@@ -125,7 +129,7 @@ class Engine:
             dispatch.execute(client)
             self._wait_while_blocked(client)
             data = client.take_reply()
-            self._ran.notify_all()
+            self._after_command()
         if not data:
             return None          # CLIENT REPLY OFF/SKIP
         reader = ReplyReader()
@@ -134,6 +138,18 @@ class Engine:
         if isinstance(value, ReplyError):
             raise ResponseError(str(value))
         return value
+
+    def _after_command(self):
+        """Called with the lock held after commands ran: wake the readers
+        waiting for output, and hand what the commands left for others on."""
+        srv = self.instance.srv
+        frontend = self.instance.frontend
+        if frontend is not None:
+            if srv.clients_pending_write or srv.clients_to_close:
+                frontend.wakeup()
+        elif srv.clients_to_close:
+            self.instance.close_scheduled_clients()
+        self._ran.notify_all()
 
     def _wait_while_blocked(self, client):
         """A blocking command (BLPOP ...) that found nothing parks the client:
@@ -153,7 +169,7 @@ class Engine:
         with self._lock:
             self._tick()
             dispatch.feed(client, data)
-            self._ran.notify_all()
+            self._after_command()
             return client.take_reply()
 
     def take_reply(self, client):
