@@ -151,6 +151,11 @@ class Engine:
             self.instance.close_scheduled_clients()
         self._ran.notify_all()
 
+    def notify_output(self):
+        """Wake the callers waiting in ``wait_output`` (the lock is held:
+        a served engine's loop calls this after each turn)."""
+        self._ran.notify_all()
+
     def _wait_while_blocked(self, client):
         """A blocking command (BLPOP ...) that found nothing parks the client:
         wait (releasing the engine) until another caller serves it or its

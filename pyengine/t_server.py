@@ -233,6 +233,8 @@ def client_info_string(inst, cl, now=None):
         flags += "d"
     if cl.flags & core.CLIENT_CLOSE_AFTER_REPLY_FLAG:
         flags += "c"
+    if cl.flags & core.CLIENT_CLOSE_ASAP_FLAG:
+        flags += "A"
     if cl.flags & core.CLIENT_UNIX_SOCKET_FLAG:
         flags += "U"
     if cl.flags & core.CLIENT_NO_EVICT_FLAG:

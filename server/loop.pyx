@@ -157,6 +157,7 @@ cdef class EventLoop:
     cdef long long last_ops_cmds
     cdef long long last_ops_time
     cdef public object on_shutdown
+    cdef public object after_turn     # callable run (under ``lock``) after a busy turn
 
     def __cinit__(self, instance):
         self.instance = instance
@@ -183,6 +184,7 @@ cdef class EventLoop:
         self.unblocked = []
         self.stopping = False
         self.lock = None
+        self.after_turn = None
         self.ops_idx = 0
         memset(self.ops_samples, 0, sizeof(self.ops_samples))
 
@@ -677,6 +679,8 @@ cdef class EventLoop:
                     period = 1000000 // self.srv.hz
                     self.next_cron_us = now + period
                     self._cron()
+                if n > 0 and self.after_turn is not None:
+                    self.after_turn()
             finally:
                 if self.lock is not None:
                     self.lock.release()
