@@ -150,11 +150,13 @@ cdef int process_command(Client c) except -1:
     if c.srv.ready_keys:
         _blocked.handle_ready_keys(c.srv)
     if c.flags & CLIENT_BLOCKED:
-        flush_kept_pushes(c)
+        if c.pushes.len:
+            flush_kept_pushes(c)
         return 0
     if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
         c.reply.len = reply_mark
-    flush_kept_pushes(c)
+    if c.pushes.len:
+        flush_kept_pushes(c)
     c.flags &= ~CLIENT_REPLY_SKIP
     if c.flags & CLIENT_REPLY_SKIP_NEXT:
         c.flags |= CLIENT_REPLY_SKIP

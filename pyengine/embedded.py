@@ -26,7 +26,7 @@ clients got replies (messages published from here).
 import threading
 import time
 
-from engine.resp import ReplyReader, ReplyError
+from engine.resp import ReplyReader, ReplyError, reply_end
 from pyengine import blocked, core, dispatch
 from pyengine.config import Config, lookup as config_lookup
 from pyengine.instance import Instance
@@ -50,6 +50,19 @@ def _encode(arg):
     if isinstance(arg, (bytearray, memoryview)):
         return bytes(arg)
     raise TypeError("cannot send %r as a command argument" % (arg,))
+
+
+def _skip_pushes(data):
+    """The command's own reply when RESP3 pushes (pub/sub messages, keyspace
+    notifications for this client) came before it; the pushes themselves
+    are dropped (execute returns one reply; pyengine.Redis delivers them)."""
+    pos = 0
+    while data[pos:pos + 1] == b">":
+        end = reply_end(data, pos)
+        if end < 0 or end >= len(data):
+            return data          # only pushes (SUBSCRIBE's confirmations): the first
+        pos = end
+    return data[pos:]
 
 
 def make_config(options):
@@ -132,6 +145,8 @@ class Engine:
             self._after_command()
         if not data:
             return None          # CLIENT REPLY OFF/SKIP
+        if data[:1] == b">":
+            data = _skip_pushes(data)
         reader = ReplyReader()
         reader.feed(data)
         value = reader.gets()

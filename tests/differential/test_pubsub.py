@@ -344,6 +344,21 @@ def test_ping_reply_shapes(pair):
     call(sub, "PING")                                  # not subscribed any more
 
 
+def test_client_reply_off_keeps_pushes_resp2(pair):
+    sub, pub = pair(), pair()
+    send(sub, "CLIENT", "REPLY", "OFF")
+    send(sub, "SUBSCRIBE", "c")
+    read(sub)
+    call(pub, "PUBLISH", "c", "m")
+    read(sub)
+    send(sub, "CLIENT", "REPLY", "ON")                 # refused in subscribed mode, silently
+    send(sub, "UNSUBSCRIBE", "c")
+    read(sub)
+    send(sub, "CLIENT", "REPLY", "ON")
+    read(sub)
+    call(sub, "PING")
+
+
 def test_client_reply_off_keeps_pushes(pair):
     sub, pub = pair(), pair()
     sub.hello(3)
@@ -558,3 +573,18 @@ def test_large_message_to_many_subscribers(pair, proto):
     for s in subs:
         read(s)
         read(s)
+
+
+def test_protocol_switch_while_subscribed(pair):
+    """HELLO 2 from a RESP3 subscriber puts it in RESP2 subscribed mode;
+    HELLO itself is refused there."""
+    c, pub = pair(), pair()
+    c.hello(3)
+    send(c, "SUBSCRIBE", "p")
+    read(c)
+    c.hello_cmd("HELLO", "2")
+    call(c, "GET", "k")
+    call(pub, "PUBLISH", "p", "m")
+    read(c)
+    call(c, "HELLO", "3")
+    call(c, "PING")

@@ -253,3 +253,14 @@ def test_served_engine_wakes_embedded_subscriber(served_engine):
         assert box["m"]["data"] == b"now"
         assert box["t"] - sent < 0.04
         p.close()
+
+
+def test_engine_execute_returns_the_reply_after_pushes():
+    """Engine.execute in RESP3 while the client gets pushes (its own keyspace
+    notifications, messages it published to itself): the command's reply."""
+    e = pyengine.Engine(notify_keyspace_events="KEA")
+    e.execute("HELLO", "3")
+    assert e.execute("SUBSCRIBE", "__keyspace@0__:k", "c") == [b"subscribe", b"__keyspace@0__:k", 1]
+    assert e.execute("SET", "k", "v") == "OK"
+    assert e.execute("PUBLISH", "c", "to-myself") == 1
+    assert e.execute("GET", "k") == b"v"
