@@ -65,7 +65,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_deferred_len, set_deferred_array, proc_capsule)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
 from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_LIST, NOTIFY_GENERIC
-from pyengine.blocked cimport may_block, block_for_keys, get_timeout_or_reply
+from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
 cdef enum:
@@ -704,6 +704,8 @@ cdef int _first_list(Client c, int first, int numkeys) noexcept:
     cdef int k
     cdef robj* o
     for k in range(first, first + numkeys):
+        if not may_serve_from(c, k):
+            continue
         o = lookup_write(c, c.argv[k], c.argvlen[k])
         if o == NULL:
             continue
