@@ -70,6 +70,7 @@ from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
 from pyengine.db cimport (lookup_read, lookup_write, lookup_key, db_add, signal_modified_key,
                           signal_key_as_ready, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from pyengine.blocked cimport block_for_keys
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_STREAM
 from pyengine.msgs cimport MSG_NOT_INTEGER, MSG_NO_SUCH_KEY
 
 cdef enum:
@@ -502,9 +503,12 @@ cdef int xadd_command(Client c) except -1:
         return 0
     _add_id(c, &id)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xadd", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     if a.strategy != TRIM_NONE:
-        _trim(c, s, &a)
+        if _trim(c, s, &a):
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xtrim", c.argv[1], c.argvlen[1],
+                                  c.db.id)
     return 0
 
 
@@ -523,6 +527,7 @@ cdef int xtrim_command(Client c) except -1:
         return 0
     deleted = _trim(c, _st(o), &a)
     if deleted:
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xtrim", c.argv[1], c.argvlen[1], c.db.id)
         _touch_watchers(c, 1)
         c.srv.dirty += deleted
     add_int(c, deleted)
@@ -629,6 +634,7 @@ cdef int xdel_command(Client c) except -1:
             elif first_entry:
                 stream_get_edge_id(s, True, True, &s.first_id)
             _touch_watchers(c, 1)
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xdel", c.argv[1], c.argvlen[1], c.db.id)
             c.srv.dirty += deleted
         add_int(c, deleted)
     finally:
@@ -714,13 +720,17 @@ cdef bint _parse_xread_args(Client c, xread_args* a, bint xreadgroup) noexcept:
     return True
 
 
-cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, long long now) noexcept:
-    """The consumer named argv[name_idx], created if needed (dirty++)."""
+cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, const char* key,
+                                   size_t klen, long long now) noexcept:
+    """The consumer named argv[name_idx] in the group of stream ``key``,
+    created if needed (dirty++, and the xgroup-createconsumer event as
+    XREADGROUP, XCLAIM and XAUTOCLAIM emit it)."""
     cdef stream_consumer* consumer = stream_lookup_consumer(cg, c.argv[name_idx],
                                                             c.argvlen[name_idx], now)
     if consumer == NULL:
         consumer = stream_create_consumer(cg, c.argv[name_idx], c.argvlen[name_idx], now)
         c.srv.dirty += 1
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-createconsumer", key, klen, c.db.id)
     return consumer
 
 
@@ -818,7 +828,8 @@ cdef int _xread_generic(Client c, bint xreadgroup) except -1:
             add_bulk(c, c.argv[keyi], c.argvlen[keyi])
             consumer = NULL
             if a.group_idx >= 0:
-                consumer = _consumer_for(c, groups[i], a.group_idx + 1, now)
+                consumer = _consumer_for(c, groups[i], a.group_idx + 1, c.argv[keyi],
+                                         c.argvlen[keyi], now)
             flags = (RWR_NOACK if a.noack else 0) | (RWR_HISTORY if history else 0)
             _reply_range(c, s, &start, NULL, <size_t>a.count, False,
                          groups[i] if a.group_idx >= 0 else NULL, consumer, flags, now)
@@ -900,7 +911,7 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     start = gt
     streamid_incr(&start)
     if group != NULL:
-        consumer = _consumer_for(c, group, a.group_idx + 1, now)
+        consumer = _consumer_for(c, group, a.group_idx + 1, <const char*>key, len(key), now)
     if c.resp == 2:
         add_array(c, 1)
         add_array(c, 2)
@@ -1028,6 +1039,8 @@ cdef int xgroup_command(Client c) except -1:
         if stream_create_cg(s, c.argv[3], c.argvlen[3], &id, entries_read) != NULL:
             add_ok(c)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-create", c.argv[2],
+                                  c.argvlen[2], c.db.id)
         else:
             add_error(c, MSG_BUSYGROUP)
     elif setid_sub and (c.argc == 5 or c.argc == 7):
@@ -1039,11 +1052,15 @@ cdef int xgroup_command(Client c) except -1:
         cg.entries_read = entries_read
         add_ok(c)
         c.srv.dirty += 1
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-setid", c.argv[2], c.argvlen[2],
+                              c.db.id)
     elif arg_is(c, 1, b"destroy") and c.argc == 4:
         if cg != NULL:
             stream_destroy_cg(s, c.argv[3], c.argvlen[3])
             add_int(c, 1)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-destroy", c.argv[2],
+                                  c.argvlen[2], c.db.id)
             # blocked XREADGROUP readers of this group get NOGROUP
             signal_key_as_ready(c.srv, c.db, c.argv[2], c.argvlen[2])
         else:
@@ -1051,6 +1068,8 @@ cdef int xgroup_command(Client c) except -1:
     elif arg_is(c, 1, b"createconsumer") and c.argc == 5:
         if stream_create_consumer(cg, c.argv[4], c.argvlen[4], mstime()) != NULL:
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-createconsumer", c.argv[2],
+                                  c.argvlen[2], c.db.id)
             add_int(c, 1)
         else:
             add_int(c, 0)
@@ -1061,6 +1080,8 @@ cdef int xgroup_command(Client c) except -1:
             pending = <long long>rax_size(consumer.pel)
             stream_del_consumer(cg, consumer)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-delconsumer", c.argv[2],
+                                  c.argvlen[2], c.db.id)
         add_int(c, pending)
     else:
         _subcommand_syntax_error(c)
@@ -1120,6 +1141,7 @@ cdef int xsetid_command(Client c) except -1:
         s.max_deleted_entry_id = max_xdel_id
     add_ok(c)
     c.srv.dirty += 1
+    notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xsetid", c.argv[1], c.argvlen[1], c.db.id)
     return 0
 
 
@@ -1393,7 +1415,7 @@ cdef int xclaim_command(Client c) except -1:
                 if now - nack.delivery_time < minidle:
                     continue
             if consumer == NULL:
-                consumer = _consumer_for(c, group, 3, now)
+                consumer = _consumer_for(c, group, 3, c.argv[1], c.argvlen[1], now)
             if nack.consumer != consumer and nack.consumer != NULL:
                 rax_remove(nack.consumer.pel, buf, STREAM_ID_LEN, NULL)
             nack.delivery_time = deliverytime
@@ -1498,7 +1520,7 @@ cdef int xautoclaim_command(Client c) except -1:
         if minidle and now - nack.delivery_time < minidle:
             continue
         if consumer == NULL:
-            consumer = _consumer_for(c, group, 3, now)
+            consumer = _consumer_for(c, group, 3, c.argv[1], c.argvlen[1], now)
         if nack.consumer != consumer and nack.consumer != NULL:
             rax_remove(nack.consumer.pel, ri.key, ri.key_len, NULL)
         nack.delivery_time = now
