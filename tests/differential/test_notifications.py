@@ -4,9 +4,10 @@ One connection subscribes to ``__key*@*__:*`` on each server, another runs
 a command family, and the two message streams must be identical byte for
 byte: the same events, named as Redis 7.0.15 names them, in the same order.
 A marker PUBLISH ends each stream, so a missing or extra event shows as a
-difference rather than a timeout. Sorted sets are not covered yet (their
-events are wired when the zset listpack work lands); streams are not
-implemented.
+difference rather than a timeout. Every family that writes is covered:
+strings, bitops, keys, lists, sets, hashes, sorted sets, SORT ... STORE,
+streams (consumer groups included), and commands run from Lua scripts and
+functions.
 """
 
 import socket
@@ -205,11 +206,81 @@ HASH_COMMANDS = [
 ]
 
 
+ZSET_COMMANDS = [
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c"), ("ZADD", "z", "1", "a"),          # no change: none
+    ("ZADD", "z", "XX", "5", "a"), ("ZADD", "z", "INCR", "2", "a"), ("ZINCRBY", "z", "1", "b"),
+    ("ZADD", "z", "GT", "CH", "0", "a"), ("ZADD", "z", "LT", "0", "a"),
+    ("ZADD", "z", "INCR", "GT", "-1", "a"), ("ZADD", "z", "NX", "XX", "1", "a"),
+    ("ZADD", "nz", "XX", "1", "a"), ("ZINCRBY", "zi", "1", "new"),
+    ("ZREM", "z", "a", "nope"), ("ZREM", "z", "nope"), ("ZREM", "nz", "a"),
+    ("ZREMRANGEBYSCORE", "z", "100", "200"), ("ZREMRANGEBYSCORE", "z", "0", "2"),
+    ("ZREMRANGEBYRANK", "z", "5", "9"), ("ZREMRANGEBYRANK", "z", "0", "0"),
+    ("ZADD", "z", "0", "x", "0", "y", "0", "w"), ("ZREMRANGEBYLEX", "z", "[x", "[y"),
+    ("ZREMRANGEBYLEX", "z", "-", "+"), ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"),
+    ("ZPOPMIN", "z"), ("ZPOPMAX", "z"), ("ZPOPMAX", "z", "0"), ("ZPOPMIN", "z", "5"),
+    ("ZPOPMIN", "z"), ("ZADD", "z1", "1", "a", "2", "b"), ("ZADD", "z2", "2", "b", "3", "c"),
+    ("ZUNIONSTORE", "d", "2", "z1", "z2"), ("ZINTERSTORE", "d", "2", "z1", "z2"),
+    ("ZDIFFSTORE", "d", "2", "z1", "z2"), ("ZDIFFSTORE", "d", "2", "z1", "z1"),
+    ("ZDIFFSTORE", "d", "2", "z1", "z1"), ("ZINTERSTORE", "d", "2", "z1", "nope"),
+    ("SADD", "set", "a", "q"), ("ZUNIONSTORE", "d", "2", "z1", "set"),
+    ("ZRANGESTORE", "r", "z1", "0", "-1"), ("ZRANGESTORE", "r", "z1", "5", "6"),
+    ("ZRANGESTORE", "r", "z1", "5", "6"), ("ZRANGESTORE", "r", "z1", "(1", "+inf", "BYSCORE"),
+    ("ZMPOP", "1", "z1", "MIN"), ("ZMPOP", "2", "nope", "z1", "MAX", "COUNT", "10"),
+    ("ZMPOP", "1", "z1", "MIN"), ("BZPOPMIN", "z2", "0"), ("ZADD", "z3", "1", "a", "2", "b"),
+    ("BZPOPMAX", "nope", "z3", "0"), ("BZMPOP", "0", "1", "z3", "MIN", "COUNT", "5"),
+    ("ZADD", "big", "1", "a", "2", "b", "3", "c"), ("ZREMRANGEBYRANK", "big", "0", "-1"),
+    ("ZADD", "big", "1", "a", "2", "b"), ("ZREMRANGEBYSCORE", "big", "-inf", "+inf"),
+    ("ZADD", "w", "1", "a"), ("ZREM", "w", "a", "b"),
+    ("ZSCORE", "z2", "c"), ("ZRANGE", "z2", "0", "-1"), ("ZCARD", "z2"), ("ZUNION", "1", "z2"),
+]
+
+SORT_COMMANDS = [
+    ("RPUSH", "l", "3", "1", "2"), ("SORT", "l", "STORE", "d"), ("SORT", "l", "STORE", "d"),
+    ("SORT", "nope", "STORE", "d"), ("SORT", "nope", "STORE", "d"), ("SADD", "s", "b", "a"),
+    ("SORT", "s", "ALPHA", "STORE", "d2"), ("ZADD", "z", "1", "x", "2", "y"),
+    ("SORT", "z", "BY", "nosort", "STORE", "d3"), ("SET", "w_1", "5"), ("SET", "w_2", "1"),
+    ("SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*", "STORE", "d4"),
+    ("SORT", "l", "LIMIT", "5", "5", "STORE", "d4"), ("SET", "str", "x"),
+    ("SORT", "l", "STORE", "str"), ("SORT", "l", "BY", "w_*"), ("SORT_RO", "l"),
+]
+
+STREAM_COMMANDS = [
+    ("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "1-2", "f", "v"),
+    ("XADD", "s", "NOMKSTREAM", "1-3", "f", "v"), ("XADD", "nos", "NOMKSTREAM", "1-3", "f", "v"),
+    ("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "MAXLEN", "2", "2-1", "f", "v"),
+    ("XADD", "s", "MAXLEN", "5", "2-2", "f", "v"), ("XADD", "s", "MINID", "0", "2-3", "f", "v"),
+    ("XTRIM", "s", "MAXLEN", "10"), ("XTRIM", "s", "MAXLEN", "2"), ("XTRIM", "nos", "MAXLEN", "2"),
+    ("XDEL", "s", "1-1"), ("XDEL", "s", "2-2"), ("XDEL", "s", "2-3", "9-9"), ("XDEL", "nos", "1-1"),
+    ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "g", "0"),
+    ("XGROUP", "CREATE", "s2", "g", "$", "MKSTREAM"), ("XGROUP", "CREATE", "s3", "g", "$"),
+    ("XGROUP", "CREATECONSUMER", "s", "g", "alice"), ("XGROUP", "CREATECONSUMER", "s", "g", "alice"),
+    ("XGROUP", "SETID", "s", "g", "0"), ("XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "1"),
+    ("XADD", "s", "3-1", "a", "1"), ("XADD", "s", "3-2", "a", "2"),
+    ("XREADGROUP", "GROUP", "g", "bob", "COUNT", "1", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "bob", "COUNT", "1", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"),
+    ("XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "dave", "NOACK", "STREAMS", "s", "0-0"),
+    ("XGROUP", "SETID", "s", "g", "0"),
+    ("XREADGROUP", "GROUP", "g", "erin", "COUNT", "2", "STREAMS", "s", ">"),
+    ("XCLAIM", "s", "g", "frank", "0", "3-1"), ("XCLAIM", "s", "g", "frank", "0", "3-1"),
+    ("XCLAIM", "s", "g", "gina", "0", "9-9"), ("XCLAIM", "s", "g", "hank", "0", "3-2", "JUSTID"),
+    ("XAUTOCLAIM", "s", "g", "ivan", "0", "0"), ("XAUTOCLAIM", "s", "g", "jack", "0", "9-9"),
+    ("XACK", "s", "g", "3-1"), ("XGROUP", "DELCONSUMER", "s", "g", "alice"),
+    ("XGROUP", "DELCONSUMER", "s", "g", "nobody"), ("XGROUP", "DESTROY", "s", "g"),
+    ("XGROUP", "DESTROY", "s", "g"), ("XSETID", "s", "9-9"),
+    ("XSETID", "s", "9-9", "ENTRIESADDED", "100", "MAXDELETEDID", "1-1"), ("XSETID", "nos", "9-9"),
+    ("XADD", "e", "1-1", "a", "1"), ("XDEL", "e", "1-1"), ("XTRIM", "e", "MAXLEN", "0"),
+    ("XLEN", "e"), ("XRANGE", "s", "-", "+"), ("DEL", "s"),
+]
+
+
 @pytest.mark.parametrize("family, commands", [
     ("strings", STRING_COMMANDS), ("bitops", BITOP_COMMANDS), ("keys", KEYS_COMMANDS),
     ("lists", LIST_COMMANDS), ("sets", SET_COMMANDS), ("hashes", HASH_COMMANDS),
+    ("zsets", ZSET_COMMANDS), ("sort", SORT_COMMANDS), ("streams", STREAM_COMMANDS),
 ])
-@pytest.mark.parametrize("classes", ["KEA", "KA", "EA", "AKEn", "KEg", "KE$lsh"])
+@pytest.mark.parametrize("classes", ["KEA", "KA", "EA", "AKEn", "KEg", "KE$lsh", "KEzt", "Eltn"])
 def test_command_family_events(watch, diff, family, commands, classes):
     w = watch(classes)
     run(diff, *commands)
@@ -239,6 +310,25 @@ def test_new_events(watch, diff):
     assert (b"__keyevent@0__:new", b"foo") in msgs
 
 
+def test_new_events_sorted_sets_streams_sort(watch, diff):
+    """Every way a sorted set, a stream or a SORT result comes to exist."""
+    w = watch("En")
+    run(diff, ("ZADD", "z", "1", "a"), ("ZADD", "z", "2", "b"), ("ZADD", "zx", "XX", "1", "a"),
+        ("ZINCRBY", "zi", "1", "m"), ("ZUNIONSTORE", "zu", "1", "z"), ("ZUNIONSTORE", "zu", "1", "z"),
+        ("ZINTERSTORE", "zn", "1", "z"), ("ZDIFFSTORE", "zd", "1", "z"),
+        ("ZRANGESTORE", "zr", "z", "0", "0"), ("ZUNIONSTORE", "ze", "1", "nope"),
+        ("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "1-2", "f", "v"),
+        ("XADD", "sn", "NOMKSTREAM", "1-1", "f", "v"), ("XGROUP", "CREATE", "sg", "g", "$", "MKSTREAM"),
+        ("RPUSH", "l", "b", "a"), ("SORT", "l", "ALPHA", "STORE", "sl"),
+        ("SORT", "l", "ALPHA", "STORE", "sl"), ("SORT", "nope", "STORE", "se"),
+        ("COPY", "z", "zc"), ("COPY", "s", "sc"), ("RENAME", "zc", "zc2"), ("MOVE", "sc", "2"),
+        ("EVAL", "redis.call('zadd', KEYS[1], 1, 'a'); return redis.call('xadd', KEYS[2], '1-1', 'f', 'v')",
+         "2", "ez", "es"))
+    msgs = event_names(w.events())
+    assert (b"__keyevent@0__:new", b"zi") in msgs
+    assert (b"__keyevent@0__:new", b"sg") in msgs
+
+
 def test_keymiss_events(watch, diff):
     w = watch("KEm")
     run(diff, ("GET", "nope"), ("MGET", "a", "b"), ("EXISTS", "x", "y"), ("TYPE", "t"),
@@ -250,6 +340,22 @@ def test_keymiss_events(watch, diff):
         ("SET", "k", "v", "GET"), ("GETSET", "gs", "v"), ("GETDEL", "gd"),
         ("LCS", "a", "b"), ("SRANDMEMBER", "s"), ("HRANDFIELD", "h"), ("COPY", "nope", "x"),
         ("RENAME", "nope", "x"), ("INCR", "counter"), ("LPUSH", "list", "x"), ("DEL", "gone"))
+    w.events()
+
+
+def test_keymiss_events_sorted_sets_streams_sort(watch, diff):
+    w = watch("KEm")
+    run(diff, ("ZSCORE", "nz", "a"), ("ZRANGE", "nz", "0", "-1"), ("ZRANGEBYSCORE", "nz", "0", "1"),
+        ("ZCARD", "nz"), ("ZMSCORE", "nz", "a"), ("ZRANK", "nz", "a"), ("ZRANDMEMBER", "nz"),
+        ("ZSCAN", "nz", "0"), ("ZUNION", "2", "nz", "nz2"), ("ZINTERCARD", "1", "nz"),
+        ("ZDIFF", "1", "nz"), ("ZCOUNT", "nz", "0", "1"), ("ZLEXCOUNT", "nz", "-", "+"),
+        ("ZPOPMIN", "nz"), ("ZREM", "nz", "a"), ("ZMPOP", "1", "nz", "MIN"),
+        ("ZRANGESTORE", "d", "nz", "0", "-1"), ("ZUNIONSTORE", "d", "1", "nz"),
+        ("XRANGE", "ns", "-", "+"), ("XREVRANGE", "ns", "+", "-"), ("XLEN", "ns"),
+        ("XREAD", "STREAMS", "ns", "0"), ("XINFO", "STREAM", "ns"), ("XPENDING", "ns", "g"),
+        ("XDEL", "ns", "1-1"), ("XTRIM", "ns", "MAXLEN", "1"), ("XACK", "ns", "g", "1-1"),
+        ("SORT", "ns"), ("SORT_RO", "ns"), ("RPUSH", "l", "1", "2"),
+        ("SORT", "l", "BY", "w_*", "GET", "h_*->f", "GET", "#"))
     w.events()
 
 
@@ -279,7 +385,28 @@ def test_self_notification_order_resp3(pair, diff):
                     ("LSET", "l", "0", "x"), ("LPOP", "l"), ("RPOP", "l"), ("SADD", "s", "a"),
                     ("SPOP", "s"), ("HSET", "h", "f", "1"), ("HINCRBY", "h", "f", "2"),
                     ("HDEL", "h", "f"), ("INCR", "n"), ("APPEND", "n", "1"),
-                    ("MSET", "a", "1", "b", "2"), ("DEL", "a", "b", "n")]:
+                    ("MSET", "a", "1", "b", "2"), ("DEL", "a", "b", "n"),
+                    # pops: the event after the reply's headers, before the elements
+                    ("ZADD", "z", "1", "a", "2", "b", "3", "c"), ("ZINCRBY", "z", "1", "a"),
+                    ("ZPOPMIN", "z"), ("ZPOPMAX", "z", "1"), ("ZREM", "z", "a"),
+                    ("ZADD", "z", "1", "a", "2", "b"), ("ZMPOP", "1", "z", "MIN", "COUNT", "5"),
+                    ("ZADD", "z", "1", "a", "2", "b"), ("BZPOPMAX", "z", "0"),
+                    ("BZMPOP", "0", "1", "z", "MAX"), ("ZADD", "z", "1", "a"),
+                    ("ZREMRANGEBYSCORE", "z", "0", "5"), ("ZADD", "z", "1", "a"),
+                    ("ZUNIONSTORE", "z2", "1", "z"), ("ZRANGESTORE", "z3", "z", "0", "-1"),
+                    ("ZRANGESTORE", "z3", "z", "5", "6"), ("RPUSH", "l", "b", "a"),
+                    ("SORT", "l", "ALPHA", "STORE", "sl"), ("SORT", "nope", "STORE", "sl"),
+                    ("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "MAXLEN", "1", "1-2", "f", "v"),
+                    ("XGROUP", "CREATE", "s", "g", "0"),
+                    # the consumer is created after the stream's name is in the reply
+                    ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"),
+                    ("XGROUP", "SETID", "s", "g", "0"),
+                    ("XCLAIM", "s", "g", "c2", "0", "1-2"),
+                    ("XAUTOCLAIM", "s", "g", "c3", "0", "0"), ("XDEL", "s", "1-2"),
+                    ("XSETID", "s", "5-0"), ("XGROUP", "DELCONSUMER", "s", "g", "c1"),
+                    ("XGROUP", "DESTROY", "s", "g"), ("DEL", "s", "z", "z2", "l", "sl"),
+                    ("EVAL", "redis.call('set', KEYS[1], 'v'); return redis.call('del', KEYS[1])",
+                     "1", "k")]:
             send(c, *cmd)
             # the reply and every push it brought, in order, up to a PING's echo
             send(c, "PING", "sync")
@@ -373,3 +500,61 @@ def test_blocked_client_served_events(watch, pair, diff):
     diff("LPUSH", "bl2", "y", "z")
     read(b)
     w.events()
+
+
+def test_blocked_sorted_set_and_stream_readers_served_events(watch, pair, diff):
+    """Clients blocked in BZPOPMIN/BZMPOP/XREADGROUP, served by another
+    client's write (in a transaction too): the write's events, then the
+    pop (and del) or the consumer creation, in Redis's order."""
+    w = watch("KEA")
+    b = pair()
+    for setup, block, writes in [
+            ([], ("BZPOPMIN", "k", "0"), [("ZADD", "k", "1", "a")]),
+            ([], ("BZPOPMAX", "k2", "k", "0"), [("ZADD", "k", "1", "a", "2", "b")]),
+            ([], ("BZMPOP", "0", "2", "k3", "k4", "MAX", "COUNT", "3"),
+             [("MULTI",), ("ZADD", "k4", "1", "a", "2", "b"), ("ZADD", "k4", "3", "c"), ("EXEC",)]),
+            ([], ("XREAD", "BLOCK", "0", "STREAMS", "s", "$"), [("XADD", "s", "1-1", "f", "v")]),
+            ([("XGROUP", "CREATE", "s", "g", "$")],      # alice is created when served
+             ("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"),
+             [("XADD", "s", "1-2", "f", "v")]),
+            ([("XGROUP", "CREATECONSUMER", "s", "g", "bob")],
+             ("XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "STREAMS", "s", ">"),
+             [("XADD", "s", "1-3", "f", "v")]),
+            ([], ("XREADGROUP", "GROUP", "g", "carol", "BLOCK", "0", "STREAMS", "s", ">"),
+             [("XGROUP", "DESTROY", "s", "g")])]:
+        run(diff, *setup)
+        send(b, *block)
+        time.sleep(0.1)
+        run(diff, *writes)
+        read(b)
+        w.events()
+
+
+def test_script_and_function_events(watch, diff):
+    """Commands run from Lua (EVAL, EVALSHA, FCALL) notify as when sent by
+    a client, errors and pcall included."""
+    lib = ("#!lua name=evlib\n"
+           "redis.register_function('pushz', function(keys, args) "
+           "redis.call('zadd', keys[1], 1, args[1]); return redis.call('zpopmin', keys[1]) end)\n"
+           "redis.register_function{function_name='ro', callback=function(keys) "
+           "return redis.call('get', keys[1]) end, flags={'no-writes'}}")
+    w = watch("KEAm")
+    try:
+        run(diff,
+            ("EVAL", "redis.call('set', KEYS[1], 'v'); redis.call('lpush', KEYS[2], 'a'); "
+                     "redis.call('del', KEYS[1]); return 1", "2", "k", "l"),
+            ("EVAL", "redis.call('zadd', KEYS[1], 1, 'a', 2, 'b'); redis.call('zrem', KEYS[1], 'a', 'b'); "
+                     "return redis.call('xadd', KEYS[2], '1-1', 'f', 'v')", "2", "z", "s"),
+            ("EVAL", "return redis.call('get', 'missing')", "0"),
+            ("EVAL", "redis.call('incr', KEYS[1]); return redis.call('hset', KEYS[1], 'f', 'v')",
+             "1", "cnt"),
+            ("EVAL", "redis.pcall('incr', KEYS[1]); redis.call('expire', KEYS[1], 100); return 1",
+             "1", "cnt"),
+            ("EVAL", "redis.call('sort', KEYS[1], 'store', KEYS[2]); return 1", "2", "l", "sorted"),
+            ("FUNCTION", "LOAD", "REPLACE", lib), ("FCALL", "pushz", "1", "fz", "m"),
+            ("FCALL_RO", "ro", "1", "missing2"))
+        sha = diff("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])")
+        diff("EVALSHA", sha.split(b"\r\n")[1].decode(), "1", "x", "y")
+        w.events()
+    finally:
+        diff("FUNCTION", "FLUSH")
