@@ -18,6 +18,12 @@ Who is told what, as in Redis 7.0 (it decides WATCH and blocked clients):
   the other XGROUP subcommands, XSETID, XACK, XCLAIM, XAUTOCLAIM and
   XREADGROUP change group state without telling WATCH, as in Redis.
 
+Keyspace notifications (stream class ``t``): xadd, xtrim (XTRIM, and XADD
+when its MAXLEN/MINID removed entries), xdel, xsetid, and xgroup-create,
+-setid, -destroy, -createconsumer, -delconsumer; a consumer created on the
+way by XREADGROUP, XCLAIM or XAUTOCLAIM emits xgroup-createconsumer too
+(``_consumer_for``). A stream left empty stays, so there is no del.
+
 Blocking reads use pyengine.blocked's re-run model: XREAD/XREADGROUP with
 BLOCK and nothing to serve park the client with its argv, after replacing
 each ``$`` with the stream's last ID at that moment (so the re-run does not

@@ -57,7 +57,12 @@ its keys re-runs the command.
 Keyspace rules: a sorted set that becomes empty is deleted; in-place
 modifications call ``signal_modified_key`` (WATCH) and add to
 ``srv.dirty`` the way Redis does (per element added, updated or removed;
-once per STORE).
+once per STORE). Keyspace notifications (class ``z``) follow Redis
+7.0: zadd/zincr only when something was added or updated, zrem and
+zremrangeby* when something went (then del if the key went too), one
+zpopmin/zpopmax per pop written between the reply's headers and its first
+element, the *store events after the reply (or del when an empty result
+removed the destination).
 """
 
 from libc.string cimport memcpy, memcmp
