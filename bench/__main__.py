@@ -42,6 +42,8 @@ def _names(text, known, what):
 def _tests(text):
     if text.strip().lower() == "aggregates":
         return compare.AGGREGATE_TESTS
+    if text.strip().lower() == "pubsub":
+        return compare.PUBSUB_TESTS
     return _names(text, compare.KNOWN_TESTS, "test")
 
 
@@ -69,9 +71,10 @@ def build_parser():
                        description="Run redis-benchmark alternately against redis-server and "
                        "pyengine-server, or compare memory per key (--memory).")
     c.add_argument("--tests", type=_tests, default=compare.DEFAULT_TESTS,
-                   help="comma-separated redis-benchmark tests (default %s), or "
-                   "'aggregates' for %s" % (",".join(compare.DEFAULT_TESTS),
-                                            ",".join(compare.AGGREGATE_TESTS)))
+                   help="comma-separated redis-benchmark tests (default %s), "
+                   "'aggregates' for %s, or 'pubsub' for %s"
+                   % (",".join(compare.DEFAULT_TESTS), ",".join(compare.AGGREGATE_TESTS),
+                      ",".join(compare.PUBSUB_TESTS)))
     c.add_argument("--pipeline", type=_pipelines, default=compare.DEFAULT_PIPELINES,
                    help="comma-separated pipeline depths -P (default 1,16)")
     c.add_argument("--rounds", type=_positive, default=3,
@@ -79,7 +82,8 @@ def build_parser():
     c.add_argument("--requests", type=_positive, default=None,
                    help="requests per test at -P 1; deeper pipelines run x min(P,10) "
                    "(default 40000, --quick %d)" % QUICK_REQUESTS)
-    c.add_argument("--clients", type=_positive, default=50, help="parallel clients -c (default 50)")
+    c.add_argument("--clients", type=_positive, default=50,
+                   help="parallel clients -c (default 50); PUBLISH_FANOUT: subscribers")
     c.add_argument("--keyspace", type=_positive, default=None,
                    help="pass -r N to redis-benchmark (random keys; default: one key)")
     c.add_argument("--quick", action="store_true",
@@ -125,10 +129,15 @@ def _throughput(args):
                           for (t, p), v in sorted(compare.TARGETS.items())],
               "samples": {k: {str(p): samples[k][p] for p in samples[k]} for k in samples},
               "rows": rows, "data_check": diffs}
-    # the aggregate commands keep their own table in bench/README.md
-    section = ("throughput-aof" if args.aof else
-               "throughput-aggregates" if set(args.tests) <= set(compare.AGGREGATE_TESTS)
-               else "throughput")
+    # the aggregate commands, pub/sub and the AOF runs keep their own tables in bench/README.md
+    if args.aof:
+        section = "throughput-aof"
+    elif set(args.tests) <= set(compare.AGGREGATE_TESTS):
+        section = "throughput-aggregates"
+    elif set(args.tests) <= set(compare.PUBSUB_TESTS):
+        section = "throughput-pubsub"
+    else:
+        section = "throughput"
     return result, section, report.throughput_markdown(result)
 
 

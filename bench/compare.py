@@ -27,6 +27,12 @@ request does not. Its ratio is again the median of per-round ratios.
 
 Request counts: ``--requests N`` is the count per test at ``-P 1``; deeper
 pipelines run ``N * min(P, 10)`` requests so that a run lasts about as long.
+
+PUBLISH_FANOUT is not a redis-benchmark run: bench/pubsub.py publishes the
+requests from one connection (pipelined ``-P`` deep) to ``--clients``
+subscribers of one channel and checks every message each one receives.
+Its "ops/s" are messages delivered per second (publishes x subscribers)
+and its CPU figure is per delivered message.
 """
 
 import csv
@@ -38,6 +44,7 @@ import subprocess
 import sys
 import time
 
+from bench import pubsub
 from bench.servers import BenchError, Connection, KINDS
 
 # Tests that are not redis-benchmark -t names: a command line redis-benchmark
@@ -53,6 +60,8 @@ CUSTOM_TESTS = {
         "command": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1",
                     "counter:evalsha"],
     },
+    # one publisher, --clients subscribers (bench/pubsub.py)
+    "PUBLISH_FANOUT": {"runner": "fanout"},
 }
 
 # redis-benchmark -t names this harness accepts, and the CSV test names they
@@ -64,6 +73,8 @@ KNOWN_TESTS = ("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPUS
 DEFAULT_TESTS = ("PING_INLINE", "SET", "GET", "INCR", "MSET")
 # `--tests aggregates`: the list, set, hash, sorted set and stream commands.
 AGGREGATE_TESTS = ("LPUSH", "RPOP", "SADD", "HSET", "ZADD", "LRANGE_100", "LRANGE_600", "XADD")
+# `--tests pubsub`: PUBLISH fan-out, messages delivered per second.
+PUBSUB_TESTS = ("PUBLISH_FANOUT",)
 DEFAULT_PIPELINES = (1, 16)
 
 # Stage targets: minimum pyengine/redis ratio, by (test, pipeline depth).
@@ -73,6 +84,7 @@ TARGETS = {
     ("EVALSHA", 1): 0.3,
 }
 TARGETS.update({(t, 1): 0.5 for t in AGGREGATE_TESTS})
+TARGETS.update({("PUBLISH_FANOUT", p): 0.5 for p in DEFAULT_PIPELINES})
 
 
 def redis_benchmark_path():
@@ -85,6 +97,12 @@ def redis_benchmark_path():
 def requests_for(base, pipeline):
     """Requests per test for a run at depth ``pipeline`` (see module doc)."""
     return base * min(pipeline, 10)
+
+
+def units_per_request(test, clients):
+    """What one request of ``test`` counts for in ops/s and CPU per op: a
+    PUBLISH to ``clients`` subscribers is that many deliveries."""
+    return clients if CUSTOM_TESTS.get(test, {}).get("runner") == "fanout" else 1
 
 
 def parse_csv(text):
@@ -112,6 +130,10 @@ def run_benchmark(exe, port, tests, requests, clients, pipeline, keyspace=None, 
     for t in tests:
         if t in CUSTOM_TESTS:
             spec = CUSTOM_TESTS[t]
+            if spec.get("runner") == "fanout":
+                out[t] = pubsub.run_fanout(port, requests, pipeline, clients,
+                                           timeout=timeout)["deliveries_per_s"]
+                continue
             if spec["setup"]:
                 with Connection(port) as c:
                     for setup in spec["setup"]:
@@ -222,7 +244,7 @@ def run_compare(servers, tests, pipelines, rounds, requests, clients, keyspace=N
                         raise BenchError("%s is no longer running:\n%s" % (kind, srv.log_tail()))
                     cpu0 = srv.cpu_seconds()
                     rps = run_benchmark(exe, srv.port, (t,), n, clients, p, keyspace)[t]
-                    cpu_us = (srv.cpu_seconds() - cpu0) * 1e6 / n
+                    cpu_us = (srv.cpu_seconds() - cpu0) * 1e6 / (n * units_per_request(t, clients))
                     samples[kind][p][t]["ops"].append(rps)
                     samples[kind][p][t]["cpu_us"].append(cpu_us)
                 line.append("%s %.2f" % (t, samples["pyengine"][p][t]["ops"][rnd]

@@ -74,11 +74,18 @@ def _verdict(target, met, op):
 
 def throughput_markdown(result):
     meta, params = result["meta"], result["params"]
+    if params["tests"] == ["PUBLISH_FANOUT"]:
+        driver = ("PUBLISH fan-out (bench/pubsub.py: 1 publisher, %d subscribers; ops/s = "
+                  "messages delivered per second, CPU per delivered message)" % params["clients"])
+        unit = "PUBLISH commands per run"
+    else:
+        driver = "`redis-benchmark -c %d --csv`" % params["clients"]
+        unit = "requests per test"
     lines = [
-        "Throughput, %s: %s vs %s, `redis-benchmark -c %d --csv`, %d round(s), "
-        "%s requests per test at -P 1 (x min(P,10) deeper)%s."
+        "Throughput, %s: %s vs %s, %s, %d round(s), "
+        "%s %s at -P 1 (x min(P,10) deeper)%s."
         % (meta["date"], result["servers"]["redis"], result["servers"]["pyengine"],
-           params["clients"], params["rounds"], format(params["requests"], ","),
+           driver, params["rounds"], format(params["requests"], ","), unit,
            ", `-r %d`" % params["keyspace"] if params.get("keyspace") else ""),
         "Machine: %d CPUs (%s), load average %.2f at start, %.2f at end; commit %s%s."
         % (meta["cpus"], meta["cpu"], meta["loadavg"][0], result["loadavg_end"][0],

@@ -386,7 +386,7 @@ class NotifyParam(Param):
 
     def parse(self, args):
         flags = set()
-        for ch in args[0]:
+        for ch in _c(args[0]):           # a C string: a NUL ends it
             if ch == "A":
                 flags.update(self.ALL)
             elif ch in "g$lshzxetdmnKE":

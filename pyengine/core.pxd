@@ -3,6 +3,7 @@
 # Design notes at the top of core.pyx.
 
 from libc.stdint cimport uint64_t, int64_t
+from cpython.ref cimport PyObject
 from engine.dict cimport dict_t, pe_entry
 from engine.resp cimport (rbuf, reqparser, resp_bulk, resp_int, resp_simple, resp_null,
                           resp_null_array, resp_array, resp_map, resp_set, resp_push,
@@ -68,12 +69,33 @@ cdef enum:
     CLIENT_PREVENT_PROP = 1 << 23        # do not log this command (it logged its effects)
     CLIENT_FORCE_PROP = 1 << 24          # log it even though it changed nothing (FLUSHALL)
     CLIENT_OBEY = 1 << 25                # the AOF loading client (Redis's mustObeyClient)
+    CLIENT_IN_EXEC = 1 << 21             # running EXEC's queued commands (SUBSCRIBE is allowed there)
+    CLIENT_IN_COMMAND = 1 << 22          # inside process_command: its reply may still be silenced
 
 # why a client is blocked (Client.btype)
 cdef enum:
     BLOCK_NONE = 0
     BLOCK_POSTPONE = 1                   # CLIENT PAUSE: the command is re-run from scratch later
     BLOCK_KEYS = 2                       # BLPOP & co: waiting for keys to become ready
+
+# client classes of client-output-buffer-limit (Redis's CLIENT_TYPE_*)
+cdef enum:
+    OBUF_CLASS_NORMAL = 0
+    OBUF_CLASS_REPLICA = 1
+    OBUF_CLASS_PUBSUB = 2
+
+ctypedef struct obuf_limit:
+    unsigned long long hard      # bytes, 0 = none
+    unsigned long long soft      # bytes, 0 = none
+    long long soft_seconds       # how long the soft limit may be exceeded
+
+# The clients subscribed to one channel or pattern, in subscription order
+# (pyengine/pubsub.pyx). The pointers are borrowed: a subscribed client is
+# always in Server.clients, and leaves every list before it leaves that.
+ctypedef struct sublist:
+    PyObject** clients
+    size_t len
+    size_t cap
 
 ctypedef struct Db:
     dict_t* keys                 # key -> robj*
@@ -112,6 +134,7 @@ cdef class Command:
     cdef public bint runs_in_multi    # EXEC DISCARD MULTI WATCH QUIT RESET: never queued
     cdef public bint is_exec          # EXEC: never logged itself (its commands are)
     cdef public bint touches_arbitrary_keys   # RANDOMKEY, SCAN: their expiry DELs are not wrapped
+    cdef public bint allowed_when_subscribed   # may run in RESP2 subscribed mode
     cdef public object flags_proc     # callable(Client) -> flags for this call (EVAL/FCALL
                                       # take them from the script's declared flags), or None
 
@@ -192,6 +215,15 @@ cdef class Server:
     cdef public long long maxclients
     cdef public object current_client
     cdef public object log                   # callable(level, msg)
+    # pub/sub (pyengine/pubsub.pyx): name -> subscriber list (pubsub.sublist*)
+    cdef dict_t* pubsub_channels
+    cdef dict_t* pubsub_patterns
+    cdef dict_t* pubsubshard_channels
+    cdef public int notify_keyspace_events   # NOTIFY_* classes, 0 unless K or E is on
+    # clients the front end must write to / close at the end of this turn
+    cdef public list clients_pending_write
+    cdef public list clients_to_close
+    cdef obuf_limit obuf_limits[3]           # client-output-buffer-limit per OBUF_CLASS_*
     # scripting (pyengine/script.py): a script is running (time is frozen
     # for its commands, as Redis freezes it), and once it has run past
     # busy-reply-threshold the BUSY error other clients get (None otherwise)
@@ -264,7 +296,12 @@ cdef class Client:
     cdef size_t cmd_start                # query buffer offset of the command being parsed
     cdef object argv_ref                 # keeps Python-provided argv bytes alive
     cdef public bint is_local            # unix socket or loopback peer
-    cdef public double soft_limit_since  # when the output soft limit was first exceeded
+    cdef public double soft_limit_since  # unix second the output soft limit was first exceeded
+    cdef public dict pubsub_channels     # channel -> None, in subscription order
+    cdef public list pubsub_patterns     # patterns, in subscription order
+    cdef public dict pubsubshard_channels
+    cdef rbuf pushes                     # pushes kept aside while the running command's
+                                         # reply is silenced (CLIENT REPLY OFF/SKIP)
     cdef public bint wants_writable      # EPOLLOUT armed
     cdef public list prop_argv           # what this command logs instead of its argv, or None
 
@@ -325,6 +362,15 @@ cdef void set_deferred_array(Client c, size_t at, long long n) noexcept
 cdef void set_deferred_map(Client c, size_t at, long long n) noexcept
 cdef void set_deferred_set(Client c, size_t at, long long n) noexcept
 cdef void add_value(Client c, object value) except *
+
+
+# ---- reply scheduling and output limits ------------------------------------
+cdef void schedule_write(Client c) noexcept
+cdef void schedule_close(Client c) noexcept
+cdef int client_obuf_class(Client c) noexcept
+cdef bint output_limit_reached(Client c) noexcept
+cdef bint close_on_output_limit(Client c) noexcept
+cdef void flush_kept_pushes(Client c) noexcept
 
 cdef long long mstime() noexcept nogil
 cdef long long ustime() noexcept nogil

@@ -19,10 +19,20 @@ reply bytes out; neither knows what a command does.
 Replies are written with the inline helpers of core.pxd (``add_bulk``,
 ``add_int``, ...), which append RESP to ``c.reply`` without creating Python
 objects. Errors go through ``add_error`` so INFO errorstats stays exact.
+
+Replies to other clients than the running one (pub/sub messages, keyspace
+notifications, clients served after blocking) are written into their
+buffers too; ``schedule_write`` queues such a client on
+``Server.clients_pending_write``, which the network loop drains at the end
+of the turn, and ``close_on_output_limit`` applies
+``client-output-buffer-limit`` (per client class, as Redis does) each time
+a reply grows: a client over its limit is flagged CLOSE_ASAP, gets nothing
+more, and is queued on ``Server.clients_to_close``.
 """
 
 from libc.string cimport memchr, strlen, memcpy
 from libc.stdio cimport snprintf
+from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC, CLOCK_REALTIME
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
@@ -32,7 +42,7 @@ from engine._mem cimport mem_alloc, mem_calloc, mem_realloc, mem_free
 from engine.dict cimport (dict_create, dict_release, dict_t, pe_entry, dict_find,
                           dict_add_or_find, dict_size)
 from engine.resp cimport (rbuf_free, rbuf_insert, reqparser_init, reqparser_free, resp_error,
-                          resp_header, resp_attribute, rbuf_reserve)
+                          resp_header, resp_attribute, rbuf_reserve, rbuf_shrink)
 from engine.object cimport robj, obj_free, obj_str, LRU_CLOCK_MAX
 from engine.util cimport ll2string, string2ll, string2d, string2ld
 from pyengine.msgs cimport (MSG_SYNTAX, MSG_WRONGTYPE, MSG_NOT_INTEGER, MSG_NOT_FLOAT)
@@ -69,6 +79,8 @@ CLIENT_UNIX_SOCKET_FLAG = CLIENT_UNIX_SOCKET
 CLIENT_DIRTY_CAS_FLAG = CLIENT_DIRTY_CAS
 CLIENT_DIRTY_EXEC_FLAG = CLIENT_DIRTY_EXEC
 CLIENT_DENY_BLOCKING_FLAG = CLIENT_DENY_BLOCKING
+CLIENT_IN_EXEC_FLAG = CLIENT_IN_EXEC
+CLIENT_PENDING_WRITE_FLAG = CLIENT_PENDING_WRITE
 CLIENT_SCRIPT_FLAG = CLIENT_SCRIPT
 CLIENT_PROTECTED_FLAG = CLIENT_PROTECTED
 CLIENT_PREVENT_PROP_FLAG = CLIENT_PREVENT_PROP
@@ -113,6 +125,16 @@ def py_mstime():
 
 cdef void _free_keyspace_entry(pe_entry* e) noexcept nogil:
     obj_free(<robj*>e.v.ptr)
+
+
+cdef void _free_sublist_entry(pe_entry* e) noexcept nogil:
+    """A pub/sub channel or pattern entry: free its subscriber array (the
+    clients themselves are borrowed)."""
+    cdef sublist* sl = <sublist*>e.v.ptr
+    if sl != NULL:
+        mem_free(sl.clients)
+        mem_free(sl)
+        e.v.ptr = NULL
 
 
 cdef object proc_capsule(cproc_t f):
@@ -189,6 +211,17 @@ cdef class Server:
         self.log = None
         self.also_propagate = []
         self.aof_selected_db = -1
+        self.pubsub_channels = dict_create(_free_sublist_entry)
+        self.pubsub_patterns = dict_create(_free_sublist_entry)
+        self.pubsubshard_channels = dict_create(_free_sublist_entry)
+        self.clients_pending_write = []
+        self.clients_to_close = []
+        self.obuf_limits[OBUF_CLASS_REPLICA].hard = 256 * 1024 * 1024
+        self.obuf_limits[OBUF_CLASS_REPLICA].soft = 64 * 1024 * 1024
+        self.obuf_limits[OBUF_CLASS_REPLICA].soft_seconds = 60
+        self.obuf_limits[OBUF_CLASS_PUBSUB].hard = 32 * 1024 * 1024
+        self.obuf_limits[OBUF_CLASS_PUBSUB].soft = 8 * 1024 * 1024
+        self.obuf_limits[OBUF_CLASS_PUBSUB].soft_seconds = 60
 
     def __dealloc__(self):
         cdef int i
@@ -201,6 +234,13 @@ cdef class Server:
         if self.cmd_lookup != NULL:
             dict_release(self.cmd_lookup)
         rbuf_free(&self.aof_buf)
+        # subscribed clients are being torn down with the server: only the
+        # lists' own memory is freed
+        if self.pubsub_channels != NULL:
+            dict_release(self.pubsub_channels)
+            dict_release(self.pubsub_patterns)
+            dict_release(self.pubsubshard_channels)
+            self.pubsub_channels = NULL
 
     cdef Db* db(self, int i) noexcept:
         return &self.dbs[i]
@@ -225,6 +265,17 @@ cdef class Server:
 
     def count_error(self, bytes code):
         self.errors[code] = self.errors.get(code, 0) + 1
+
+    def set_output_buffer_limits(self, limits):
+        """client-output-buffer-limit: ((class, (hard, soft, seconds)), ...)
+        with the classes "normal", "slave" (replica) and "pubsub"."""
+        cdef int cls
+        for name, (hard, soft, secs) in limits:
+            cls = {"normal": OBUF_CLASS_NORMAL, "slave": OBUF_CLASS_REPLICA,
+                   "replica": OBUF_CLASS_REPLICA, "pubsub": OBUF_CLASS_PUBSUB}[name]
+            self.obuf_limits[cls].hard = hard
+            self.obuf_limits[cls].soft = soft
+            self.obuf_limits[cls].soft_seconds = secs
 
 
 # ---- Client -------------------------------------------------------------------
@@ -255,10 +306,14 @@ cdef class Client:
         self.mstate = []
         self.watched_keys = []
         self.blocked_on = []
+        self.pubsub_channels = {}
+        self.pubsub_patterns = []
+        self.pubsubshard_channels = {}
 
     def __dealloc__(self):
         rbuf_free(&self.querybuf)
         rbuf_free(&self.reply)
+        rbuf_free(&self.pushes)
         reqparser_free(&self.parser)
         mem_free(self.argv)
         mem_free(self.argvlen)
@@ -410,6 +465,107 @@ cdef class Client:
 
     def reply_cap(self):
         return self.reply.cap
+
+    def release_buffers(self):
+        """A closed connection gives its buffers back at once (the Client
+        object may outlive it in Python references)."""
+        rbuf_free(&self.querybuf)
+        rbuf_free(&self.reply)
+        rbuf_free(&self.pushes)
+        self.qb_pos = 0
+        self.sent = 0
+
+    def output_limit_reached(self):
+        """client-output-buffer-limit check for this client now (cron)."""
+        return output_limit_reached(self)
+
+
+# ---- reply scheduling and output limits ------------------------------------------
+
+cdef void schedule_write(Client c) noexcept:
+    """Queue a connected client whose reply grew for the front end to write
+    at the end of this turn (once per turn: CLIENT_PENDING_WRITE)."""
+    if c.fd < 0 or c.flags & CLIENT_PENDING_WRITE:
+        return
+    c.flags |= CLIENT_PENDING_WRITE
+    try:
+        c.srv.clients_pending_write.append(c)
+    except BaseException:
+        c.flags &= ~CLIENT_PENDING_WRITE
+
+
+cdef void schedule_close(Client c) noexcept:
+    """Close ``c`` at the end of this turn without writing anything more."""
+    if c.flags & CLIENT_CLOSE_ASAP:
+        return
+    c.flags |= CLIENT_CLOSE_ASAP
+    try:
+        c.srv.clients_to_close.append(c)
+    except BaseException:
+        pass
+
+
+cdef int client_obuf_class(Client c) noexcept:
+    """The class of client-output-buffer-limit that applies (getClientType:
+    no replicas yet, so subscribed clients are "pubsub", the rest "normal")."""
+    return OBUF_CLASS_PUBSUB if c.flags & CLIENT_PUBSUB else OBUF_CLASS_NORMAL
+
+
+cdef enum:
+    REPLY_STATIC = 16384     # Redis's static per-client reply buffer: not counted
+
+
+cdef bint output_limit_reached(Client c) noexcept:
+    """Redis's checkClientOutputBufferLimits: over the hard limit, or over
+    the soft limit for more than its seconds (counted in whole unix seconds,
+    the first sighting starts the clock). The bytes counted are the pending
+    reply beyond the first 16 KB, which Redis keeps in a static buffer."""
+    cdef obuf_limit* lim = &c.srv.obuf_limits[client_obuf_class(c)]
+    cdef size_t pending = c.reply.len - c.sent
+    cdef unsigned long long used = pending - REPLY_STATIC if pending > REPLY_STATIC else 0
+    cdef long long now
+    cdef bint soft
+    if lim.hard and used >= lim.hard:
+        return True
+    soft = lim.soft != 0 and used >= lim.soft
+    if not soft:
+        c.soft_limit_since = 0
+        return False
+    now = mstime() // 1000
+    if c.soft_limit_since == 0:
+        c.soft_limit_since = now
+        return False
+    return now - <long long>c.soft_limit_since > lim.soft_seconds
+
+
+cdef bint close_on_output_limit(Client c) noexcept:
+    """After a reply grew: a client over its output limit is flagged and
+    queued for closing (freeClientAsync). True when it was. Connection-less
+    (embedded) clients are checked too, so that an embedded subscriber that
+    stops reading cannot hold unbounded memory."""
+    cdef size_t pending = c.reply.len - c.sent
+    if pending <= REPLY_STATIC or c.flags & CLIENT_CLOSE_ASAP:
+        return False
+    if not output_limit_reached(c):
+        return False
+    c.srv.stat_client_outbuf_limit_disconnections += 1
+    try:
+        if c.srv.log is not None:
+            from pyengine.t_server import client_info_string
+            c.srv.log("warning", "Client %s scheduled to be closed ASAP for overcoming of output "
+                                 "buffer limits." % client_info_string(c.srv.instance, c))
+    except BaseException:
+        pass
+    schedule_close(c)
+    return True
+
+
+cdef void flush_kept_pushes(Client c) noexcept:
+    """Append the pushes kept aside while c's own reply was silenced."""
+    if c.pushes.len:
+        rbuf_append(&c.reply, c.pushes.data, c.pushes.len)
+        c.pushes.len = 0
+        rbuf_shrink(&c.pushes, 0)
 
 
 # ---- errors -------------------------------------------------------------------

@@ -20,6 +20,11 @@ Expiry is Redis's two-part scheme:
 Time: commands read ``srv.mstime``, set once per command by the dispatcher,
 so a command sees one consistent "now" (Redis's fixed_time_expire).
 
+Keyspace notifications raised here, where Redis raises them: "new" when a
+key is created (db_add, set_key), "expired" when a TTL deletes a key
+(lazily or in the active cycle), "keymiss" when a read lookup misses. The
+commands raise their own events (pyengine/pubsub.pxd notify_keyspace_event).
+
 LRU/LFU: lookups update the object's ``lru`` field: a 24-bit seconds clock
 (LRU policies and OBJECT IDLETIME) or, under an LFU policy, 16 bits of
 minutes plus an 8-bit logarithmic counter (OBJECT FREQ), as in Redis.
@@ -36,6 +41,8 @@ from engine.object cimport robj, obj_free, LRU_CLOCK_MAX, OBJ_STREAM
 from engine.resp cimport rbuf, rbuf_append, rbuf_free
 from pyengine.core cimport Server, Client, Db, mstime, ustime, lru_clock
 from pyengine.propagate cimport propagate_deletion
+from pyengine.pubsub cimport (notify_keyspace_event, NOTIFY_NEW, NOTIFY_EXPIRED,
+                              NOTIFY_KEY_MISS)
 
 cdef enum:
     LFU_INIT_VAL = 5
@@ -128,9 +135,11 @@ cdef bint key_is_expired(Server srv, Db* db, const char* key, size_t klen) noexc
 
 
 cdef void delete_expired_key(Server srv, Db* db, const char* key, size_t klen) noexcept:
-    """Delete a key because its TTL passed (counts expired_keys, logs DEL)."""
+    """Delete a key because its TTL passed (counts expired_keys, notifies
+    "expired", logs DEL). ``key`` must not point into the keyspace entry."""
     if db_delete(srv, db, key, klen):
         srv.stat_expiredkeys += 1
+        notify_keyspace_event(srv, NOTIFY_EXPIRED, b"expired", key, klen, db.id)
         if srv.propagating:
             propagate_deletion(srv, db.id, key, klen, srv.lazyfree_lazy_expire)
 
@@ -223,6 +232,8 @@ cdef robj* lookup_key(Server srv, Db* db, const char* key, size_t klen, int flag
         if not (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)):
             srv.stat_keyspace_hits += 1
     else:
+        if not (flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE)):
+            notify_keyspace_event(srv, NOTIFY_KEY_MISS, b"keymiss", key, klen, db.id)
         if not (flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)):
             srv.stat_keyspace_misses += 1
     return val
@@ -252,11 +263,13 @@ cdef void db_add(Server srv, Db* db, const char* key, size_t klen, robj* val) no
     init_object_lru(srv, val)
     e.v.ptr = <void*>val
     signal_modified_key(srv, db, key, klen)
+    notify_keyspace_event(srv, NOTIFY_NEW, b"new", key, klen, db.id)
 
 
 cdef void db_add_moved(Db* db, const char* key, size_t klen, robj* val) noexcept:
     """Store a value taken from another key (RENAME, MOVE) as it is: its
-    LRU/LFU data is kept. The key must not exist. Takes ownership."""
+    LRU/LFU data is kept. The key must not exist. Takes ownership. Raises
+    no "new" event (no Server here): the caller does."""
     cdef bint existed
     cdef pe_entry* e = dict_add_or_find(db.keys, key, klen, &existed)
     if existed:
@@ -323,6 +336,8 @@ cdef void set_key(Server srv, Db* db, const char* key, size_t klen, robj* val, b
         init_object_lru(srv, val)
         e.v.ptr = <void*>val
     signal_modified_key(srv, db, key, klen)
+    if not existed:
+        notify_keyspace_event(srv, NOTIFY_NEW, b"new", key, klen, db.id)
 
 
 cdef bint db_delete(Server srv, Db* db, const char* key, size_t klen) noexcept:

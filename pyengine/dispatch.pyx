@@ -28,8 +28,8 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_CLOSE_AFTER_REPLY, CLIENT_PROTOCOL_ERROR, CLIENT_CLOSE_ASAP,
                             CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
-                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE,
-                            CMD_ALLOW_BUSY)
+                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, CLIENT_IN_COMMAND, CLIENT_PUBSUB,
+                            BLOCK_KEYS, BLOCK_POSTPONE, CMD_ALLOW_BUSY, flush_kept_pushes)
 from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
 from pyengine.propagate cimport after_call
 from pyengine.core cimport CLIENT_PREVENT_PROP, CLIENT_FORCE_PROP
@@ -139,15 +139,26 @@ cdef int process_command(Client c) except -1:
 
     CLIENT REPLY OFF/SKIP silence every reply of a command, errors of the
     checks included (Redis drops them when queueing output), and SKIP lasts
-    exactly one processed command (resetClient)."""
+    exactly one processed command (resetClient). Pushes (pub/sub messages,
+    subscription confirmations) are not silenced: while CLIENT_IN_COMMAND
+    is set, those for this client wait in its side buffer when its reply
+    may be dropped, and are appended after the drop."""
     cdef size_t reply_mark = c.reply.len
-    _process_command(c)
+    c.flags |= CLIENT_IN_COMMAND
+    try:
+        _process_command(c)
+    finally:
+        c.flags &= ~CLIENT_IN_COMMAND
     if c.srv.ready_keys:
         _blocked.handle_ready_keys(c.srv)
     if c.flags & CLIENT_BLOCKED:
+        if c.pushes.len:
+            flush_kept_pushes(c)
         return 0
     if c.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP):
         c.reply.len = reply_mark
+    if c.pushes.len:
+        flush_kept_pushes(c)
     c.flags &= ~CLIENT_REPLY_SKIP
     if c.flags & CLIENT_REPLY_SKIP_NEXT:
         c.flags |= CLIENT_REPLY_SKIP
@@ -197,6 +208,11 @@ cdef int _process_command(Client c) except -1:
         if not srv.instance.free_memory_if_needed():
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
+    if c.flags & CLIENT_PUBSUB and c.resp == 2 and not cmd.allowed_when_subscribed:
+        msg = (b"ERR Can't execute '" + cmd.fullname.encode() + b"': only (P|S)SUBSCRIBE / "
+               b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        _reject(c, cmd, msg, len(msg))
+        return 0
     if srv.script_busy_error is not None and not (cmd.flags & CMD_ALLOW_BUSY):
         # a script runs past busy-reply-threshold: only SCRIPT/FUNCTION KILL,
         # SHUTDOWN NOSAVE and the transaction commands get through

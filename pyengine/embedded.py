@@ -14,15 +14,19 @@ runs at the start of a call when a cron tick is due, so an idle engine does
 no work; while a server thread runs, its event loop does that work instead.
 
 Reply bytes an embedded connection did not take with its command (a reply
-produced later, e.g. for a client woken up by another one) stay in that
-client's buffer: ``take_reply`` collects them and ``wait_output`` sleeps
-until some command ran.
+produced later, e.g. for a client woken up by another one, or a pub/sub
+message published by another client) stay in that client's buffer:
+``take_reply`` collects them and ``wait_output`` sleeps until some command
+ran. After each command the engine closes the embedded clients that went
+over their output buffer limit (a subscriber that stopped reading) and,
+while a server thread serves the same data, wakes its loop when network
+clients got replies (messages published from here).
 """
 
 import threading
 import time
 
-from engine.resp import ReplyReader, ReplyError
+from engine.resp import ReplyReader, ReplyError, reply_end
 from pyengine import blocked, core, dispatch
 from pyengine.config import Config, lookup as config_lookup
 from pyengine.instance import Instance
@@ -46,6 +50,19 @@ def _encode(arg):
     if isinstance(arg, (bytearray, memoryview)):
         return bytes(arg)
     raise TypeError("cannot send %r as a command argument" % (arg,))
+
+
+def _skip_pushes(data):
+    """The command's own reply when RESP3 pushes (pub/sub messages, keyspace
+    notifications for this client) came before it; the pushes themselves
+    are dropped (execute returns one reply; pyengine.Redis delivers them)."""
+    pos = 0
+    while data[pos:pos + 1] == b">":
+        end = reply_end(data, pos)
+        if end < 0 or end >= len(data):
+            return data          # only pushes (SUBSCRIBE's confirmations): the first
+        pos = end
+    return data[pos:]
 
 
 def make_config(options):
@@ -125,18 +142,37 @@ class Engine:
             client.set_args(argv)
             dispatch.execute(client)
             self._wait_while_blocked(client)
-            if self.instance.srv.propagating:
-                self.instance.flush_aof()
             data = client.take_reply()
-            self._ran.notify_all()
+            self._after_command()
         if not data:
             return None          # CLIENT REPLY OFF/SKIP
+        if data[:1] == b">":
+            data = _skip_pushes(data)
         reader = ReplyReader()
         reader.feed(data)
         value = reader.gets()
         if isinstance(value, ReplyError):
             raise ResponseError(str(value))
         return value
+
+    def _after_command(self):
+        """Called with the lock held after commands ran: wake the readers
+        waiting for output, and hand what the commands left for others on."""
+        srv = self.instance.srv
+        if srv.propagating:
+            self.instance.flush_aof()       # before the caller sees the reply
+        frontend = self.instance.frontend
+        if frontend is not None:
+            if srv.clients_pending_write or srv.clients_to_close:
+                frontend.wakeup()
+        elif srv.clients_to_close:
+            self.instance.close_scheduled_clients()
+        self._ran.notify_all()
+
+    def notify_output(self):
+        """Wake the callers waiting in ``wait_output`` (the lock is held:
+        a served engine's loop calls this after each turn)."""
+        self._ran.notify_all()
 
     def _wait_while_blocked(self, client):
         """A blocking command (BLPOP ...) that found nothing parks the client:
@@ -156,9 +192,7 @@ class Engine:
         with self._lock:
             self._tick()
             dispatch.feed(client, data)
-            if self.instance.srv.propagating:
-                self.instance.flush_aof()
-            self._ran.notify_all()
+            self._after_command()
             return client.take_reply()
 
     def take_reply(self, client):

@@ -17,6 +17,11 @@ below, or gives up:
 Work per call is bounded by ``maxmemory-eviction-tenacity`` (50 us per
 point up to 10, then a 15% geometric progression); when the budget runs out
 the command proceeds and the next one continues.
+
+As in Redis, a call frees what was over the limit when it started, counting
+only the memory the deletions themselves give back: the "evicted" keyspace
+notifications it publishes grow client output buffers, which must not make
+it evict more keys.
 """
 
 from libc.string cimport memcpy, memcmp
@@ -27,6 +32,7 @@ from engine.dict cimport pe_entry, dict_t, dict_size, dict_find, dict_random
 from engine.object cimport robj
 from pyengine.core cimport Server, Db, monotonic_us, mstime
 from pyengine.db cimport db_delete, lfu_decr_and_return
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_EVICTED
 from pyengine.propagate cimport propagate_deletion
 
 cdef enum:
@@ -159,13 +165,15 @@ def free_memory_if_needed(Server srv, config):
     cdef bytes bestkey
     cdef int bestdb
     cdef bint found
+    cdef long long to_free, freed = 0, before
     if srv.maxmemory == 0 or mem_used() <= <size_t>srv.maxmemory:
         return True
     if policy & POLICY_NOEVICTION:
         return False
     start = monotonic_us()
     srv.mstime = mstime()
-    while mem_used() > <size_t>srv.maxmemory:
+    to_free = <long long>mem_used() - srv.maxmemory
+    while freed < to_free:
         found = False
         if policy & POLICY_RANDOM:
             for i in range(srv.dbnum):
@@ -205,9 +213,12 @@ def free_memory_if_needed(Server srv, config):
                     k -= 1
         if not found:
             return mem_used() <= <size_t>srv.maxmemory
+        before = <long long>mem_used()
         if db_delete(srv, srv.db(bestdb), bestkey, len(bestkey)):
+            freed += before - <long long>mem_used()
             srv.stat_evictedkeys += 1
             srv.dirty += 1
+            notify_keyspace_event(srv, NOTIFY_EVICTED, b"evicted", bestkey, len(bestkey), bestdb)
             if srv.propagating:
                 propagate_deletion(srv, bestdb, bestkey, len(bestkey), srv.lazyfree_lazy_eviction)
         if <unsigned long>(monotonic_us() - start) > limit:

@@ -13,7 +13,7 @@ import sys
 import time
 
 from engine import dict as _edict
-from pyengine import blocked, core, multi, table, procs
+from pyengine import blocked, core, multi, pubsub, table, procs
 from pyengine.aof import Aof
 from pyengine.config import Config, ConfigError
 from pyengine.db import run_cron, run_fast_expire_cycle
@@ -145,10 +145,12 @@ class Instance:
         self.started = False            # start() ran: CONFIG SET appendonly acts at once
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
-        self.client_reset_hooks = [multi.reset_client, blocked.reset_client]
+        self.client_reset_hooks = [multi.reset_client, blocked.reset_client, pubsub.reset_client]
         self.config.on_change.append(self._config_changed)
+        self._starting = True
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
+        self._starting = False
         from engine._mem import used_memory
         self.stat_startup_memory = used_memory()    # MEMORY STATS startup.allocated
 
@@ -163,6 +165,17 @@ class Instance:
             srv.client_max_querybuf_len = value
         elif name == "maxmemory":
             srv.maxmemory = min(value, 2 ** 63 - 1)     # an unsigned 64-bit config
+            if srv.maxmemory and not self._starting:
+                # CONFIG SET: evict right away, as Redis's updateMaxmemory does
+                from engine._mem import used_memory
+                used = used_memory()
+                if srv.maxmemory < used:
+                    self.log("warning", "WARNING: the new maxmemory value set via CONFIG SET "
+                                        "(%d) is smaller than the current memory usage (%d). This "
+                                        "will result in key eviction and/or the inability to "
+                                        "accept new write commands depending on the "
+                                        "maxmemory-policy." % (srv.maxmemory, used))
+                self.free_memory_if_needed()
         elif name == "maxmemory-policy":
             srv.maxmemory_policy_flags = policy_flags(value)
         elif name in THRESHOLD_FIELDS:
@@ -197,6 +210,10 @@ class Instance:
             srv.lazyfree_lazy_eviction = value
         elif name == "lazyfree-lazy-user-del":
             srv.lazyfree_lazy_user_del = value
+        elif name == "notify-keyspace-events":
+            srv.notify_keyspace_events = pubsub.keyspace_events_mask(value)
+        elif name == "client-output-buffer-limit":
+            srv.set_output_buffer_limits(value)
         if self.frontend is not None:
             self.frontend.config_changed(name, value)
 
@@ -208,11 +225,29 @@ class Instance:
         return c
 
     def forget_client(self, c):
+        """A connection is gone: clear its transaction, blocking and pub/sub
+        state, drop it from the server and give its buffers back."""
         for hook in self.client_reset_hooks:
             hook(c)
         self.srv.clients.pop(c.id, None)
         if c in self.srv.paused_clients:
             self.srv.paused_clients.remove(c)
+        c.release_buffers()
+
+    def close_scheduled_clients(self):
+        """Forget the connection-less (embedded) clients queued for closing
+        (over their output buffer limit); connected ones are left to the
+        network loop, which closes their sockets."""
+        srv = self.srv
+        if not srv.clients_to_close:
+            return
+        keep = []
+        for c in srv.clients_to_close:
+            if c.fd >= 0:
+                keep.append(c)
+            elif c.id in srv.clients:
+                self.forget_client(c)
+        srv.clients_to_close[:] = keep
 
     # -- logging ---------------------------------------------------------------------------
     def log(self, level, msg):

@@ -25,6 +25,7 @@ DIRTY_CAS = core.CLIENT_DIRTY_CAS_FLAG
 DIRTY_EXEC = core.CLIENT_DIRTY_EXEC_FLAG
 MULTI = core.CLIENT_MULTI_FLAG
 DENY_BLOCKING = core.CLIENT_DENY_BLOCKING_FLAG
+IN_EXEC = core.CLIENT_IN_EXEC_FLAG          # SUBSCRIBE inside EXEC is allowed (Redis)
 
 
 class WatchedKey:
@@ -167,13 +168,13 @@ def exec_command(c):
     c.flags &= ~MULTI
     saved = c.args()
     c.reply_array(len(queued))
-    c.flags |= DENY_BLOCKING
+    c.flags |= DENY_BLOCKING | IN_EXEC
     try:
         for cmd, argv in queued:
             c.set_args(argv)
             dispatch.run_command(c, cmd)
     finally:
-        c.flags &= ~DENY_BLOCKING
+        c.flags &= ~(DENY_BLOCKING | IN_EXEC)
         c.set_args(saved)
         c.cmd = c.lastcmd = c.srv.commands_by_name["exec"]
     discard_transaction(c)

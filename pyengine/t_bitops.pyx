@@ -21,6 +21,7 @@ from pyengine.core cimport (Client, add_int, add_null, add_error, add_array, add
                             arg_is, get_ll_or_reply, check_type, proc_capsule)
 from pyengine.db cimport (lookup_read, lookup_write, db_add, db_replace_value, set_key, db_delete,
                           signal_modified_key)
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_STRING, NOTIFY_GENERIC
 
 cdef extern from *:
     int __builtin_popcountll(unsigned long long x) nogil
@@ -146,6 +147,7 @@ cdef int setbit_command(Client c) except -1:
     if dirty or ((old >> shift) & 1) != on:
         o.u.raw.ptr[byte] = <char>((old & ~(1 << shift)) | ((on & 1) << shift))
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_STRING, b"setbit", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += 1
     add_int(c, (old >> shift) & 1)
     return 0
@@ -407,8 +409,10 @@ cdef int bitop_command(Client c) except -1:
             res[i] = out
         dst.u.raw.len = maxlen
         set_key(c.srv, c.db, c.argv[2], c.argvlen[2], dst, False)
+        notify_keyspace_event(c.srv, NOTIFY_STRING, b"set", c.argv[2], c.argvlen[2], c.db.id)
         c.srv.dirty += 1
     elif db_delete(c.srv, c.db, c.argv[2], c.argvlen[2]):
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[2], c.argvlen[2], c.db.id)
         c.srv.dirty += 1
     mem_free(src)
     mem_free(lens)
@@ -670,6 +674,7 @@ cdef int _bitfield(Client c, bint readonly_cmd) noexcept:
                 add_int(c, <long long>_get_unsigned(buf, op.offset - byte * 8, op.bits))
     if changes:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_STRING, b"setbit", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += changes
     mem_free(ops)
     return 0

@@ -69,6 +69,7 @@ from pyengine.core cimport (Client, Server, add_bulk, add_bulk_ll, add_int, add_
                             check_type, add_deferred_len, set_deferred_array, proc_capsule,
                             CLIENT_CLOSE_ASAP)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_HASH, NOTIFY_GENERIC
 from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
                             scan_batch_init, scan_batch_add, scan_batch_next, scan_batch_free,
                             scan_dict)
@@ -477,6 +478,7 @@ cdef int _hset_generic(Client c, bint hmset) except -1:
     else:
         add_int(c, created)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_HASH, b"hset", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += (c.argc - 2) // 2
     return 0
 
@@ -500,6 +502,7 @@ cdef int hsetnx_command(Client c) except -1:
     hash_set(c.srv, o, c.argv[2], c.argvlen[2], c.argv[3], c.argvlen[3])
     add_int(c, 1)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_HASH, b"hset", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     return 0
 
@@ -530,6 +533,7 @@ cdef int hdel_command(Client c) except -1:
     cdef robj* o = lookup_write(c, c.argv[1], c.argvlen[1])
     cdef int j
     cdef long long deleted = 0
+    cdef bint keyremoved = False
     if o == NULL:
         add_int(c, 0)
         return 0
@@ -540,9 +544,13 @@ cdef int hdel_command(Client c) except -1:
             deleted += 1
             if hash_length(o) == 0:
                 db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+                keyremoved = True
                 break
     if deleted:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_HASH, b"hdel", c.argv[1], c.argvlen[1], c.db.id)
+        if keyremoved:
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += deleted
     add_int(c, deleted)
     return 0
@@ -657,6 +665,7 @@ cdef int hincrby_command(Client c) except -1:
     hash_set(c.srv, o, c.argv[2], c.argvlen[2], buf, n)
     add_int(c, value)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_HASH, b"hincrby", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     return 0
 
@@ -694,6 +703,7 @@ cdef int hincrbyfloat_command(Client c) except -1:
     hash_set(c.srv, o, c.argv[2], c.argvlen[2], buf, n)
     add_bulk(c, buf, n)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_HASH, b"hincrbyfloat", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     if c.srv.propagating:
         c.prop_argv = [b"HSET", c.arg(1), c.arg(2), buf[:n]]    # the result, as Redis logs it

@@ -31,6 +31,7 @@ from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan
                            scan_batch_init, scan_batch_next, scan_batch_free,
                            scan_collect_key, scan_dict)
 from pyengine.msgs cimport (MSG_NO_SUCH_KEY, MSG_SAME_OBJECT, MSG_DB_INDEX)
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_GENERIC, NOTIFY_NEW
 
 cdef enum:
     EXPIRE_NX = 1
@@ -47,6 +48,7 @@ cdef int _del_generic(Client c) noexcept:
     for j in range(1, c.argc):
         expire_if_needed(c.srv, c.db, c.argv[j], c.argvlen[j])
         if db_delete(c.srv, c.db, c.argv[j], c.argvlen[j]):
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[j], c.argvlen[j], c.db.id)
             c.srv.dirty += 1
             numdel += 1
     add_int(c, numdel)
@@ -117,10 +119,13 @@ cdef int _rename_generic(Client c, bint nx) noexcept:
         db_delete(c.srv, c.db, c.argv[2], c.argvlen[2])
     o = db_take(c.db, c.argv[1], c.argvlen[1])
     db_add_moved(c.db, c.argv[2], c.argvlen[2], o)
+    notify_keyspace_event(c.srv, NOTIFY_NEW, b"new", c.argv[2], c.argvlen[2], c.db.id)
     if expire != -1:
         set_expire(c.db, c.argv[2], c.argvlen[2], expire)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     signal_modified_key(c.srv, c.db, c.argv[2], c.argvlen[2])
+    notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"rename_from", c.argv[1], c.argvlen[1], c.db.id)
+    notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"rename_to", c.argv[2], c.argvlen[2], c.db.id)
     c.srv.dirty += 1
     if nx:
         add_int(c, 1)
@@ -161,10 +166,13 @@ cdef int move_command(Client c) except -1:
         return 0
     o = db_take(src, c.argv[1], c.argvlen[1])
     db_add_moved(dst, c.argv[1], c.argvlen[1], o)
+    notify_keyspace_event(c.srv, NOTIFY_NEW, b"new", c.argv[1], c.argvlen[1], dst.id)
     if expire != -1:
         set_expire(dst, c.argv[1], c.argvlen[1], expire)
     signal_modified_key(c.srv, src, c.argv[1], c.argvlen[1])
     signal_modified_key(c.srv, dst, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"move_from", c.argv[1], c.argvlen[1], src.id)
+    notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"move_to", c.argv[1], c.argvlen[1], dst.id)
     c.srv.dirty += 1
     add_int(c, 1)
     return 0
@@ -218,6 +226,7 @@ cdef int copy_command(Client c) except -1:
     db_add(c.srv, dst, c.argv[2], c.argvlen[2], newobj)
     if expire != -1:
         set_expire(dst, c.argv[2], c.argvlen[2], expire)
+    notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"copy_to", c.argv[2], c.argvlen[2], dst.id)
     c.srv.dirty += 1
     add_int(c, 1)
     return 0
@@ -386,16 +395,20 @@ cdef int _expire_generic(Client c, long long basetime, bint seconds) noexcept:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
         if c.srv.propagating:
             c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_expire else b"DEL", c.arg(1)]
+        c.srv.dirty += 1
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
+        add_int(c, 1)
     else:
         set_expire(c.db, c.argv[1], c.argvlen[1], when)
+        add_int(c, 1)
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         if c.srv.propagating and (basetime != 0 or seconds):
             # logged as PEXPIREAT with the absolute time (options kept)
             c.prop_argv = c.args()
             c.prop_argv[0] = b"PEXPIREAT"
             c.prop_argv[2] = when
-    c.srv.dirty += 1
-    add_int(c, 1)
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"expire", c.argv[1], c.argvlen[1], c.db.id)
+        c.srv.dirty += 1
     return 0
 
 
@@ -453,6 +466,7 @@ cdef int pexpiretime_command(Client c) except -1:
 cdef int persist_command(Client c) except -1:
     if lookup_write(c, c.argv[1], c.argvlen[1]) != NULL and remove_expire(c.db, c.argv[1], c.argvlen[1]):
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"persist", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += 1
         add_int(c, 1)
     else:

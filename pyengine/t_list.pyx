@@ -15,6 +15,10 @@ Invariants kept by every command here:
   (WATCH) and adds the number of elements touched to ``srv.dirty``, as
   Redis counts them; creating or deleting a key signals through db_add /
   db_delete;
+* keyspace notifications are Redis 7.0's, in its order: "lpush"/"rpush",
+  "lpop"/"rpop" (then "del" when the list empties), "lset", "linsert",
+  "lrem", "ltrim"; LMOVE notifies the push on the destination before the
+  pop on the source; "new" comes from db_add;
 * replies are written straight from the listpack bytes (integers with
   add_bulk_ll): LPUSH/RPUSH/LPOP/RPOP/LRANGE/LINDEX create no Python object.
   Python runs only on error paths that format a message and in the DEBUG /
@@ -60,6 +64,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_bulk_ll, arg_is, get_ll_or_reply, get_range_or_reply, check_type,
                             add_deferred_len, set_deferred_array, proc_capsule)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_LIST, NOTIFY_GENERIC
 from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
@@ -133,11 +138,19 @@ cdef robj* _create_list_key(Client c, const char* key, size_t klen) noexcept:
     return o
 
 
-cdef void _elements_removed(Client c, const char* key, size_t klen, robj* o, long count) noexcept:
-    """After popping ``count`` elements from ``o``: delete the key if the
-    list is empty, signal WATCH, count the changes (listElementsRemoved)."""
+cdef inline const char* _pop_event(int where) noexcept:
+    return b"lpop" if where == LIST_HEAD else b"rpop"
+
+
+cdef void _elements_removed(Client c, const char* key, size_t klen, robj* o, int where,
+                            long count) noexcept:
+    """After popping ``count`` elements at ``where`` from ``o``: notify the
+    pop, delete the key if the list is empty, signal WATCH, count the
+    changes (listElementsRemoved)."""
+    notify_keyspace_event(c.srv, NOTIFY_LIST, _pop_event(where), key, klen, c.db.id)
     if _ql(o).count == 0:
         db_delete(c.srv, c.db, key, klen)
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", key, klen, c.db.id)
     signal_modified_key(c.srv, c.db, key, klen)
     c.srv.dirty += count
 
@@ -212,6 +225,8 @@ cdef int _push_generic(Client c, int where, bint xx) noexcept:
     c.srv.dirty += c.argc - 2
     add_int(c, <long long>ql.count)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_LIST, b"lpush" if where == LIST_HEAD else b"rpush",
+                          c.argv[1], c.argvlen[1], c.db.id)
     return 0
 
 
@@ -262,7 +277,7 @@ cdef int _pop_generic(Client c, int where) noexcept:
         ql_peek(ql, QL_HEAD if where == LIST_HEAD else QL_TAIL, &e)
         _add_entry(c, &e)
         ql_del_end(ql, QL_HEAD if where == LIST_HEAD else QL_TAIL)
-        _elements_removed(c, c.argv[1], c.argvlen[1], o, 1)
+        _elements_removed(c, c.argv[1], c.argvlen[1], o, where, 1)
         return 0
     llen = <long long>ql.count
     rangelen = count if count < llen else llen
@@ -272,7 +287,7 @@ cdef int _pop_generic(Client c, int where) noexcept:
     else:
         add_list_range_reply(c, ql, -rangelen, -1, True)
         ql_del_range(ql, -rangelen, rangelen)
-    _elements_removed(c, c.argv[1], c.argvlen[1], o, rangelen)
+    _elements_removed(c, c.argv[1], c.argvlen[1], o, where, rangelen)
     return 0
 
 
@@ -349,6 +364,7 @@ cdef int lset_command(Client c) except -1:
         return 0
     add_ok(c)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_LIST, b"lset", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     return 0
 
@@ -388,6 +404,7 @@ cdef int linsert_command(Client c) except -1:
         add_int(c, -1)
         return 0
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_LIST, b"linsert", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     add_int(c, <long long>ql.count)
     return 0
@@ -424,8 +441,10 @@ cdef int lrem_command(Client c) except -1:
     c.srv.dirty += removed
     if removed:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_LIST, b"lrem", c.argv[1], c.argvlen[1], c.db.id)
     if ql.count == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     add_int(c, removed)
     return 0
 
@@ -460,8 +479,10 @@ cdef int ltrim_command(Client c) except -1:
         rtrim = llen - end - 1
     ql_del_range(ql, 0, ltrim)
     ql_del_range(ql, -rtrim, rtrim)
+    notify_keyspace_event(c.srv, NOTIFY_LIST, b"ltrim", c.argv[1], c.argvlen[1], c.db.id)
     if ql.count == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += ltrim + rtrim
     add_ok(c)
@@ -580,11 +601,16 @@ cdef int lmove_generic(Client c, int wherefrom, int whereto) noexcept:
         dobj = _create_list_key(c, c.argv[2], c.argvlen[2])
     signal_modified_key(c.srv, c.db, c.argv[2], c.argvlen[2])
     ql_push(_ql(dobj), buf, n, QL_HEAD if whereto == LIST_HEAD else QL_TAIL)
+    notify_keyspace_event(c.srv, NOTIFY_LIST, b"lpush" if whereto == LIST_HEAD else b"rpush",
+                          c.argv[2], c.argvlen[2], c.db.id)
     add_bulk(c, buf, n)
     if buf != small:
         mem_free(buf)
+    notify_keyspace_event(c.srv, NOTIFY_LIST, _pop_event(wherefrom), c.argv[1], c.argvlen[1],
+                          c.db.id)
     if _ql(sobj).count == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
     return 0
@@ -632,7 +658,7 @@ cdef int mpop_generic(Client c, int first, long long numkeys, int where, long lo
             ql_del_range(ql, -rangelen, rangelen)
         if c.srv.propagating:       # LMPOP / BLMPOP are logged as [LR]POP key count
             c.prop_argv = [b"LPOP" if where == LIST_HEAD else b"RPOP", c.arg(k), rangelen]
-        _elements_removed(c, c.argv[k], c.argvlen[k], o, rangelen)
+        _elements_removed(c, c.argv[k], c.argvlen[k], o, where, rangelen)
         return 0
     add_null_array(c)
     return 0
@@ -719,7 +745,7 @@ cdef int _blocking_pop(Client c, int where) except -1:
         ql_del_end(_ql(o), QL_HEAD if where == LIST_HEAD else QL_TAIL)
         if c.srv.propagating:
             c.prop_argv = [b"LPOP" if where == LIST_HEAD else b"RPOP", c.arg(k)]
-        _elements_removed(c, c.argv[k], c.argvlen[k], o, 1)
+        _elements_removed(c, c.argv[k], c.argvlen[k], o, where, 1)
         return 0
     if not may_block(c):
         add_null_array(c)

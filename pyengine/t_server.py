@@ -233,6 +233,8 @@ def client_info_string(inst, cl, now=None):
         flags += "d"
     if cl.flags & core.CLIENT_CLOSE_AFTER_REPLY_FLAG:
         flags += "c"
+    if cl.flags & core.CLIENT_CLOSE_ASAP_FLAG:
+        flags += "A"
     if cl.flags & core.CLIENT_UNIX_SOCKET_FLAG:
         flags += "U"
     if cl.flags & core.CLIENT_NO_EVICT_FLAG:
@@ -247,11 +249,12 @@ def client_info_string(inst, cl, now=None):
     rbs = cl.reply_cap()
     omem = cl.reply_len()
     name = (cl.name or b"").decode("latin-1")
-    return ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 "
-            "ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d "
+    return ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
+            "ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=0 rbs=%d rbp=%d obl=%d "
             "oll=0 omem=%d tot-mem=%d events=%s cmd=%s user=%s redir=-1 resp=%d" % (
                 cl.id, cl.addr, cl.laddr, cl.fd, name, int(now - cl.ctime),
-                int(now - cl.last_interaction), flags, cl.dbid,
+                int(now - cl.last_interaction), flags, cl.dbid, len(cl.pubsub_channels),
+                len(cl.pubsub_patterns), len(cl.pubsubshard_channels),
                 len(cl.mstate) if cl.flags & core.CLIENT_MULTI_FLAG else -1, qbuf, max(qcap - qbuf, 0),
                 _argv_mem(inst, cl), rbs, cl.reply_bytes_peak, omem, omem, qcap + rbs,
                 events, cmd, cl.user, cl.resp))
@@ -998,6 +1001,8 @@ def info_text(inst, sections):
     if "stats" in want:
         fe = inst.frontend
         ops = fe.instantaneous_ops() if fe is not None else 0
+        from pyengine import pubsub
+        ps_channels, ps_patterns, ps_shard = pubsub.stats(srv)
         section("stats", [
             ("total_connections_received", srv.stat_numconnections),
             ("total_commands_processed", srv.stat_numcommands),
@@ -1016,7 +1021,8 @@ def info_text(inst, sections):
             ("evicted_keys", srv.stat_evictedkeys), ("evicted_clients", 0),
             ("total_eviction_exceeded_time", 0), ("current_eviction_exceeded_time", 0),
             ("keyspace_hits", srv.stat_keyspace_hits), ("keyspace_misses", srv.stat_keyspace_misses),
-            ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
+            ("pubsub_channels", ps_channels), ("pubsub_patterns", ps_patterns),
+            ("pubsubshard_channels", ps_shard),
             ("latest_fork_usec", 0), ("total_forks", 0), ("migrate_cached_sockets", 0),
             ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0), ("active_defrag_misses", 0),
             ("active_defrag_key_hits", 0), ("active_defrag_key_misses", 0),

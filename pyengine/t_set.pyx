@@ -75,6 +75,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_null, add
 from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
                           db_replace_value, signal_modified_key)
 from pyengine.msgs cimport MSG_MUST_BE_POSITIVE
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_SET, NOTIFY_GENERIC
 from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
                             scan_batch_init, scan_batch_free, scan_collect_key, scan_dict,
                             scan_batch_next)
@@ -373,6 +374,8 @@ cdef int sadd_command(Client c) except -1:
             added += 1
     if added and not created:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    if added:
+        notify_keyspace_event(c.srv, NOTIFY_SET, b"sadd", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += added
     add_int(c, added)
     return 0
@@ -398,6 +401,9 @@ cdef int srem_command(Client c) except -1:
     if deleted:
         if not keyremoved:
             signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_SET, b"srem", c.argv[1], c.argvlen[1], c.db.id)
+        if keyremoved:
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += deleted
     add_int(c, deleted)
     return 0
@@ -453,8 +459,10 @@ cdef int smove_command(Client c) except -1:
     if not set_remove(src, ele, elen):
         add_int(c, 0)
         return 0
+    notify_keyspace_event(c.srv, NOTIFY_SET, b"srem", c.argv[1], c.argvlen[1], c.db.id)
     if set_size(src) == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     else:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     if dst == NULL:
@@ -465,6 +473,7 @@ cdef int smove_command(Client c) except -1:
     if set_add(dst, ele, elen, c.srv.set_max_intset_entries):
         c.srv.dirty += 1
         signal_modified_key(c.srv, c.db, c.argv[2], c.argvlen[2])
+        notify_keyspace_event(c.srv, NOTIFY_SET, b"sadd", c.argv[2], c.argvlen[2], c.db.id)
     add_int(c, 1)
     return 0
 
@@ -489,22 +498,27 @@ cdef int spop_command(Client c) except -1:
         return 0
     if check_type(c, o, OBJ_SET):
         return 0
+    # Redis notifies "spop" before the reply: publishing leaves the set alone,
+    # so it can go first here, before the member is removed and freed
     if o.encoding == ENC_INTSET:
         iset = <intset*>o.u.ptr
         pos = intset_random_pos(iset)
         ll = intset_at(iset, pos)
+        notify_keyspace_event(c.srv, NOTIFY_SET, b"spop", c.argv[1], c.argvlen[1], c.db.id)
         add_bulk_ll(c, ll)
         if c.srv.propagating:
             c.prop_argv = [b"SREM", c.arg(1), b"%d" % ll]
         o.u.ptr = intset_remove_at(iset, pos)
     else:
         set_random(o, &s, &n, &ll)
+        notify_keyspace_event(c.srv, NOTIFY_SET, b"spop", c.argv[1], c.argvlen[1], c.db.id)
         add_bulk(c, s, n)                   # reply before the entry is freed
         if c.srv.propagating:
             c.prop_argv = [b"SREM", c.arg(1), s[:n]]
         set_remove(o, s, n)
     if set_size(o) == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     else:
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
     c.srv.dirty += 1
@@ -537,12 +551,14 @@ cdef int _spop_with_count(Client c) except -1:
         add_set(c, 0)
         return 0
     size = set_size(o)
+    notify_keyspace_event(c.srv, NOTIFY_SET, b"spop", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += <long long>(size if count >= size else count)
 
     # Case 1: everything. The reply is the SUNION of the one set.
     if count >= size:
         _sunion_diff(c, 1, 1, -1, SET_OP_UNION)
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
         if c.srv.propagating:
             c.prop_argv = [b"DEL", c.arg(1)]
         return 0
@@ -765,20 +781,24 @@ cdef _setref* _lookup_sets(Client c, int first, int setnum, int* missing) noexce
     return sets
 
 
-cdef void _store_result(Client c, int dst, robj* dstset) noexcept:
+cdef void _store_result(Client c, int dst, robj* dstset, const char* event) noexcept:
     """Store a STORE command's result at argv[dst] (replacing whatever is
-    there, TTL dropped) and reply its size; an empty result deletes the
-    destination instead. Takes ownership of ``dstset``."""
+    there, TTL dropped), reply its size and notify ``event``; an empty
+    result deletes the destination instead ("del"). Takes ownership of
+    ``dstset``."""
     cdef size_t size = set_size(dstset)
     if size > 0:
         set_key(c.srv, c.db, c.argv[dst], c.argvlen[dst], dstset, False)
         add_int(c, <long long>size)
+        notify_keyspace_event(c.srv, NOTIFY_SET, event, c.argv[dst], c.argvlen[dst], c.db.id)
         c.srv.dirty += 1
     else:
         obj_free(dstset)
         add_int(c, 0)
         if db_delete(c.srv, c.db, c.argv[dst], c.argvlen[dst]):
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[dst], c.argvlen[dst],
+                                  c.db.id)
 
 
 cdef int _sinter_generic(Client c, int first, int setnum, int dst, bint cardinality_only,
@@ -808,6 +828,8 @@ cdef int _sinter_generic(Client c, int first, int setnum, int dst, bint cardinal
         mem_free(sets)
         if dst >= 0:
             if db_delete(c.srv, c.db, c.argv[dst], c.argvlen[dst]):
+                notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[dst], c.argvlen[dst],
+                                      c.db.id)
                 c.srv.dirty += 1
             add_int(c, 0)
         elif cardinality_only:
@@ -863,7 +885,7 @@ cdef int _sinter_generic(Client c, int first, int setnum, int dst, bint cardinal
     if cardinality_only:
         add_int(c, <long long>cardinality)
     elif dst >= 0:
-        _store_result(c, dst, dstset)
+        _store_result(c, dst, dstset, b"sinterstore")
     elif deferred:
         set_deferred_set(c, at, <long long>cardinality)
     return 0
@@ -965,7 +987,7 @@ cdef int _sunion_diff(Client c, int first, int setnum, int dst, int op) except -
     mem_free(sets)
 
     if dst >= 0:
-        _store_result(c, dst, dstset)
+        _store_result(c, dst, dstset, b"sunionstore" if op == SET_OP_UNION else b"sdiffstore")
         return 0
     add_set(c, cardinality)
     set_iter_init(&it, dstset)

@@ -112,6 +112,7 @@ from pyengine.core cimport (Client, add_bulk, add_bulk_ll, add_int, add_null, ad
                             add_error, add_syntax_error, add_wrongtype, arg_is, get_ll_or_reply,
                             proc_capsule)
 from pyengine.db cimport lookup_read, set_key, db_delete
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_LIST, NOTIFY_GENERIC
 from pyengine.t_list cimport list_new
 from pyengine.t_set cimport set_iter, set_iter_init, set_iter_next, set_iter_release, set_size
 from pyengine.t_zset cimport zset_convert_to_skiplist, zcursor, zset_length, zcur_at_rank, zcur_next, zcur_member, zcur_valid
@@ -798,10 +799,15 @@ cdef int sort_generic(Client c, bint readonly) except -1:
             k += 1
         if outputlen:
             set_key(c.srv, c.db, c.argv[store_i], c.argvlen[store_i], dst, False)
+            # a list event ("l" class), whatever the source's type
+            notify_keyspace_event(c.srv, NOTIFY_LIST, b"sortstore", c.argv[store_i],
+                                  c.argvlen[store_i], c.db.id)
             c.srv.dirty += outputlen
         else:
             obj_free(dst)
             if db_delete(c.srv, c.db, c.argv[store_i], c.argvlen[store_i]):
+                notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[store_i],
+                                      c.argvlen[store_i], c.db.id)
                 c.srv.dirty += 1
         add_int(c, outputlen)
 

@@ -18,6 +18,12 @@ Who is told what, as in Redis 7.0 (it decides WATCH and blocked clients):
   the other XGROUP subcommands, XSETID, XACK, XCLAIM, XAUTOCLAIM and
   XREADGROUP change group state without telling WATCH, as in Redis.
 
+Keyspace notifications (stream class ``t``): xadd, xtrim (XTRIM, and XADD
+when its MAXLEN/MINID removed entries), xdel, xsetid, and xgroup-create,
+-setid, -destroy, -createconsumer, -delconsumer; a consumer created on the
+way by XREADGROUP, XCLAIM or XAUTOCLAIM emits xgroup-createconsumer too
+(``_consumer_for``). A stream left empty stays, so there is no del.
+
 Blocking reads use pyengine.blocked's re-run model: XREAD/XREADGROUP with
 BLOCK and nothing to serve park the client with its argv, after replacing
 each ``$`` with the stream's last ID at that moment (so the re-run does not
@@ -70,6 +76,7 @@ from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
 from pyengine.db cimport (lookup_read, lookup_write, lookup_key, db_add, signal_modified_key,
                           signal_key_as_ready, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from pyengine.blocked cimport block_for_keys
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_STREAM
 from pyengine.msgs cimport MSG_NOT_INTEGER, MSG_NO_SUCH_KEY
 
 cdef enum:
@@ -544,9 +551,12 @@ cdef int xadd_command(Client c) except -1:
         return 0
     _add_id(c, &id)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xadd", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     if a.strategy != TRIM_NONE:
-        _trim(c, s, &a)
+        if _trim(c, s, &a):
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xtrim", c.argv[1], c.argvlen[1],
+                                  c.db.id)
     if c.srv.propagating:
         # logged with the ID generated and, after ~ trimming, the exact
         # threshold it came to
@@ -584,6 +594,7 @@ cdef int xtrim_command(Client c) except -1:
         return 0
     deleted = _trim(c, _st(o), &a)
     if deleted:
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xtrim", c.argv[1], c.argvlen[1], c.db.id)
         _touch_watchers(c, 1)
         c.srv.dirty += deleted
     add_int(c, deleted)
@@ -693,6 +704,7 @@ cdef int xdel_command(Client c) except -1:
             elif first_entry:
                 stream_get_edge_id(s, True, True, &s.first_id)
             _touch_watchers(c, 1)
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xdel", c.argv[1], c.argvlen[1], c.db.id)
             c.srv.dirty += deleted
         add_int(c, deleted)
     finally:
@@ -778,9 +790,11 @@ cdef bint _parse_xread_args(Client c, xread_args* a, bint xreadgroup) noexcept:
     return True
 
 
-cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, long long now,
-                                   bint* created=NULL) noexcept:
-    """The consumer named argv[name_idx], created if needed (dirty++)."""
+cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, const char* key,
+                                   size_t klen, long long now, bint* created=NULL) noexcept:
+    """The consumer named argv[name_idx] in the group of stream ``key``,
+    created if needed (dirty++, and the xgroup-createconsumer event as
+    XREADGROUP, XCLAIM and XAUTOCLAIM emit it). ``created`` tells which."""
     cdef stream_consumer* consumer = stream_lookup_consumer(cg, c.argv[name_idx],
                                                             c.argvlen[name_idx], now)
     if created != NULL:
@@ -788,6 +802,7 @@ cdef stream_consumer* _consumer_for(Client c, stream_cg* cg, int name_idx, long 
     if consumer == NULL:
         consumer = stream_create_consumer(cg, c.argv[name_idx], c.argvlen[name_idx], now)
         c.srv.dirty += 1
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-createconsumer", key, klen, c.db.id)
     return consumer
 
 
@@ -887,7 +902,8 @@ cdef int _xread_generic(Client c, bint xreadgroup) except -1:
             consumer = NULL
             pkey = pgroup = None
             if a.group_idx >= 0:
-                consumer = _consumer_for(c, groups[i], a.group_idx + 1, now, &created)
+                consumer = _consumer_for(c, groups[i], a.group_idx + 1, c.argv[keyi],
+                                         c.argvlen[keyi], now, &created)
                 if c.srv.propagating:
                     pkey, pgroup = c.arg(keyi), c.arg(a.group_idx)
                     if created and a.noack:
@@ -976,7 +992,8 @@ cdef int _xread_serve_blocked(Client c, bint xreadgroup) except -1:
     streamid_incr(&start)
     pkey = pgroup = None
     if group != NULL:
-        consumer = _consumer_for(c, group, a.group_idx + 1, now, &created)
+        consumer = _consumer_for(c, group, a.group_idx + 1, <const char*>key, len(key), now,
+                                 &created)
         if c.srv.propagating:
             pkey, pgroup = key, c.arg(a.group_idx)
             if created and a.noack:
@@ -1111,6 +1128,8 @@ cdef int xgroup_command(Client c) except -1:
         if stream_create_cg(s, c.argv[3], c.argvlen[3], &id, entries_read) != NULL:
             add_ok(c)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-create", c.argv[2],
+                                  c.argvlen[2], c.db.id)
         else:
             add_error(c, MSG_BUSYGROUP)
     elif setid_sub and (c.argc == 5 or c.argc == 7):
@@ -1122,11 +1141,15 @@ cdef int xgroup_command(Client c) except -1:
         cg.entries_read = entries_read
         add_ok(c)
         c.srv.dirty += 1
+        notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-setid", c.argv[2], c.argvlen[2],
+                              c.db.id)
     elif arg_is(c, 1, b"destroy") and c.argc == 4:
         if cg != NULL:
             stream_destroy_cg(s, c.argv[3], c.argvlen[3])
             add_int(c, 1)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-destroy", c.argv[2],
+                                  c.argvlen[2], c.db.id)
             # blocked XREADGROUP readers of this group get NOGROUP
             signal_key_as_ready(c.srv, c.db, c.argv[2], c.argvlen[2])
         else:
@@ -1134,6 +1157,8 @@ cdef int xgroup_command(Client c) except -1:
     elif arg_is(c, 1, b"createconsumer") and c.argc == 5:
         if stream_create_consumer(cg, c.argv[4], c.argvlen[4], mstime()) != NULL:
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-createconsumer", c.argv[2],
+                                  c.argvlen[2], c.db.id)
             add_int(c, 1)
         else:
             add_int(c, 0)
@@ -1144,6 +1169,8 @@ cdef int xgroup_command(Client c) except -1:
             pending = <long long>rax_size(consumer.pel)
             stream_del_consumer(cg, consumer)
             c.srv.dirty += 1
+            notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xgroup-delconsumer", c.argv[2],
+                                  c.argvlen[2], c.db.id)
         add_int(c, pending)
     else:
         _subcommand_syntax_error(c)
@@ -1203,6 +1230,7 @@ cdef int xsetid_command(Client c) except -1:
         s.max_deleted_entry_id = max_xdel_id
     add_ok(c)
     c.srv.dirty += 1
+    notify_keyspace_event(c.srv, NOTIFY_STREAM, b"xsetid", c.argv[1], c.argvlen[1], c.db.id)
     return 0
 
 
@@ -1478,7 +1506,7 @@ cdef int xclaim_command(Client c) except -1:
                 if now - nack.delivery_time < minidle:
                     continue
             if consumer == NULL:
-                consumer = _consumer_for(c, group, 3, now)
+                consumer = _consumer_for(c, group, 3, c.argv[1], c.argvlen[1], now)
             if nack.consumer != consumer and nack.consumer != NULL:
                 rax_remove(nack.consumer.pel, buf, STREAM_ID_LEN, NULL)
             nack.delivery_time = deliverytime
@@ -1591,7 +1619,7 @@ cdef int xautoclaim_command(Client c) except -1:
         if minidle and now - nack.delivery_time < minidle:
             continue
         if consumer == NULL:
-            consumer = _consumer_for(c, group, 3, now)
+            consumer = _consumer_for(c, group, 3, c.argv[1], c.argvlen[1], now)
         if nack.consumer != consumer and nack.consumer != NULL:
             rax_remove(nack.consumer.pel, ri.key, ri.key_len, NULL)
         nack.delivery_time = now

@@ -35,6 +35,7 @@ from pyengine.db cimport (lookup_read, lookup_write, set_key, db_add, db_delete,
                           set_expire, remove_expire, signal_modified_key)
 from pyengine.msgs cimport (MSG_OVERFLOW, MSG_NAN_OR_INF, MSG_STRING_TOO_LONG, MSG_OFFSET_RANGE,
                             MSG_NOT_INTEGER)
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_STRING, NOTIFY_GENERIC
 
 cdef enum:
     SET_NX = 1 << 0
@@ -164,8 +165,10 @@ cdef void _set_generic(Client c, int flags, int key, int val, int expire_idx,
         return
     set_key(c.srv, c.db, c.argv[key], c.argvlen[key], _encoded_arg(c, val), (flags & SET_KEEPTTL) != 0)
     c.srv.dirty += 1
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"set", c.argv[key], c.argvlen[key], c.db.id)
     if expire_idx >= 0:
         set_expire(c.db, c.argv[key], c.argvlen[key], ms)
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"expire", c.argv[key], c.argvlen[key], c.db.id)
     if c.srv.propagating:
         if expire_idx >= 0:
             # relative or not, the expiry is logged as an absolute time
@@ -226,18 +229,22 @@ cdef int getex_command(Client c) except -1:
     add_bulk_obj(c, o)
     if flags & (SET_PXAT | SET_EXAT) and ms <= mstime():
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += 1
         if c.srv.propagating:
             c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_expire else b"DEL", c.arg(1)]
     elif expire_idx >= 0:
         set_expire(c.db, c.argv[1], c.argvlen[1], ms)
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"expire", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += 1
         if c.srv.propagating:
             c.prop_argv = [b"PEXPIREAT", c.arg(1), ms]
     elif flags & SET_PERSIST:
         if remove_expire(c.db, c.argv[1], c.argvlen[1]):
             signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"persist", c.argv[1], c.argvlen[1],
+                                  c.db.id)
             c.srv.dirty += 1
             if c.srv.propagating:
                 c.prop_argv = [b"PERSIST", c.arg(1)]
@@ -248,6 +255,7 @@ cdef int getdel_command(Client c) except -1:
     if _get_generic(c) < 0:
         return 0
     if db_delete(c.srv, c.db, c.argv[1], c.argvlen[1]):
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
         c.srv.dirty += 1
         if c.srv.propagating:
             c.prop_argv = [b"UNLINK" if c.srv.lazyfree_lazy_user_del else b"DEL", c.arg(1)]
@@ -258,6 +266,7 @@ cdef int getset_command(Client c) except -1:
     if _get_generic(c) < 0:
         return 0
     set_key(c.srv, c.db, c.argv[1], c.argvlen[1], _encoded_arg(c, 2), False)
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"set", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     if c.srv.propagating:
         c.prop_argv = [b"SET", c.arg(1), c.arg(2)]
@@ -326,6 +335,7 @@ cdef int _mset_generic(Client c, bint nx) except -1:
                 return 0
     for j in range(1, c.argc, 2):
         set_key(c.srv, c.db, c.argv[j], c.argvlen[j], _encoded_arg(c, j + 1), False)
+        notify_keyspace_event(c.srv, NOTIFY_STRING, b"set", c.argv[j], c.argvlen[j], c.db.id)
     c.srv.dirty += (c.argc - 1) // 2
     if nx:
         add_int(c, 1)
@@ -374,6 +384,7 @@ cdef int _incr_decr(Client c, long long incr) noexcept:
             db_replace_value(c.srv, c.db, c.argv[1], c.argvlen[1], new)
         else:
             db_add(c.srv, c.db, c.argv[1], c.argvlen[1], new)
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"incrby", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     add_int(c, value)
     return 0
@@ -435,6 +446,7 @@ cdef int incrbyfloat_command(Client c) except -1:
         db_replace_value(c.srv, c.db, c.argv[1], c.argvlen[1], new)
     else:
         db_add(c.srv, c.db, c.argv[1], c.argvlen[1], new)
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"incrbyfloat", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     add_bulk(c, buf, len)
     if c.srv.propagating:
@@ -472,6 +484,7 @@ cdef int append_command(Client c) except -1:
         o.u.raw.len += c.argvlen[2]
         total = o.u.raw.len
         signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"append", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     add_int(c, <long long>total)
     return 0
@@ -525,6 +538,7 @@ cdef int setrange_command(Client c) except -1:
             o.u.raw.len = newlen
     memcpy(o.u.raw.ptr + offset, c.argv[3], vlen)
     signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    notify_keyspace_event(c.srv, NOTIFY_STRING, b"setrange", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += 1
     add_int(c, <long long>o.u.raw.len)
     return 0

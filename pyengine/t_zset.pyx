@@ -57,7 +57,12 @@ its keys re-runs the command.
 Keyspace rules: a sorted set that becomes empty is deleted; in-place
 modifications call ``signal_modified_key`` (WATCH) and add to
 ``srv.dirty`` the way Redis does (per element added, updated or removed;
-once per STORE).
+once per STORE). Keyspace notifications (class ``z``) follow Redis
+7.0: zadd/zincr only when something was added or updated, zrem and
+zremrangeby* when something went (then del if the key went too), one
+zpopmin/zpopmax per pop written between the reply's headers and its first
+element, the *store events after the reply (or del when an empty result
+removed the destination).
 """
 
 from libc.string cimport memcpy, memcmp
@@ -101,6 +106,7 @@ from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan
                             scan_batch_init, scan_batch_add, scan_batch_next, scan_batch_free,
                             scan_dict)
 from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
+from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_ZSET, NOTIFY_GENERIC
 from pyengine.msgs cimport (MSG_WRONGTYPE, MSG_MUST_BE_POSITIVE, MSG_ZADD_XX_NX, MSG_ZADD_GT_LT_NX,
                             MSG_ZADD_INCR_PAIR, MSG_ZSCORE_NAN, MSG_ZRANGE_NOT_FLOAT,
                             MSG_ZRANGE_NOT_LEX, MSG_ZRANGE_LIMIT_RANK, MSG_ZRANGE_WITHSCORES_LEX,
@@ -1023,6 +1029,8 @@ cdef int _zadd_generic(Client c, int flags) noexcept:
         add_int(c, added + updated if ch else added)
     if added or updated:
         signal_modified_key(c.srv, c.db, key, klen)
+        notify_keyspace_event(c.srv, NOTIFY_ZSET, b"zincr" if incr else b"zadd", key, klen,
+                              c.db.id)
     return 0
 
 
@@ -1052,7 +1060,10 @@ cdef int zrem_command(Client c) except -1:
             keyremoved = True
             break
     if deleted:
-        if not keyremoved:
+        notify_keyspace_event(c.srv, NOTIFY_ZSET, b"zrem", c.argv[1], c.argvlen[1], c.db.id)
+        if keyremoved:
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
+        else:
             signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
         c.srv.dirty += deleted
     add_int(c, deleted)
@@ -1205,8 +1216,15 @@ cdef int _zremrange_generic(Client c, int rangetype) noexcept:
     if zset_length(o) == 0:
         db_delete(c.srv, c.db, c.argv[1], c.argvlen[1])
         keyremoved = True
-    if deleted and not keyremoved:
-        signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+    if deleted:
+        if not keyremoved:
+            signal_modified_key(c.srv, c.db, c.argv[1], c.argvlen[1])
+        notify_keyspace_event(c.srv, NOTIFY_ZSET,
+                              b"zremrangebyrank" if rangetype == RANGE_RANK else
+                              b"zremrangebyscore" if rangetype == RANGE_SCORE else
+                              b"zremrangebylex", c.argv[1], c.argvlen[1], c.db.id)
+        if keyremoved:
+            notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[1], c.argvlen[1], c.db.id)
     c.srv.dirty += deleted
     add_int(c, deleted)
     return 0
@@ -1272,11 +1290,13 @@ cdef void _zr_finalize(Client c, zrange_result* h, unsigned long count) noexcept
         if count:
             set_key(c.srv, c.db, dk, dl, h.dst, False)
             add_int(c, count)
+            notify_keyspace_event(c.srv, NOTIFY_ZSET, b"zrangestore", dk, dl, c.db.id)
             c.srv.dirty += 1
         else:
             obj_free(h.dst)
             add_int(c, 0)
             if db_delete(c.srv, c.db, dk, dl):
+                notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", dk, dl, c.db.id)
                 c.srv.dirty += 1
         h.dst = NULL
         return
@@ -1545,16 +1565,23 @@ cdef int _zpop_generic(Client c, int first_key, int keyc, bint pop_max, bint emi
     for i in range(rangelen):
         zcur_at_rank(&cur, o, 0, pop_max)
         m = zcur_member(&cur, &n)
+        if i == 0:
+            # the event goes out once, after the reply's headers and before
+            # the first element (a RESP3 subscriber to its own keys sees it
+            # there, as Redis 7.0 writes it)
+            notify_keyspace_event(c.srv, NOTIFY_ZSET, b"zpopmax" if pop_max else b"zpopmin",
+                                  c.argv[kidx], c.argvlen[kidx], c.db.id)
+            signal_modified_key(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
         if nested:
             add_array(c, 2)
         add_bulk(c, m, n)
         add_double(c, zcur_score(&cur))
         zset_del(o, m, n)
         c.srv.dirty += 1
-        if i == 0:
-            signal_modified_key(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
     if zset_length(o) == 0:
         db_delete(c.srv, c.db, c.argv[kidx], c.argvlen[kidx])
+        notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[kidx], c.argvlen[kidx],
+                              c.db.id)
     if emitkey and c.srv.propagating:
         # BZPOPMIN/MAX are logged as ZPOPMIN/MAX key, ZMPOP/BZMPOP with the count popped
         c.prop_argv = [b"ZPOPMAX" if pop_max else b"ZPOPMIN", c.arg(kidx)]
@@ -1976,11 +2003,17 @@ cdef int _zsetop_generic(Client c, int dstidx, int numkeys_idx, int op,
             zset_convert_to_listpack_if_needed(c.srv, dstobj, maxelelen, totelelen)
             set_key(c.srv, c.db, c.argv[dstidx], c.argvlen[dstidx], dstobj, False)
             add_int(c, length)
+            notify_keyspace_event(c.srv, NOTIFY_ZSET,
+                                  b"zunionstore" if op == SETOP_UNION else
+                                  b"zinterstore" if op == SETOP_INTER else b"zdiffstore",
+                                  c.argv[dstidx], c.argvlen[dstidx], c.db.id)
             c.srv.dirty += 1
         else:
             obj_free(dstobj)
             add_int(c, 0)
             if db_delete(c.srv, c.db, c.argv[dstidx], c.argvlen[dstidx]):
+                notify_keyspace_event(c.srv, NOTIFY_GENERIC, b"del", c.argv[dstidx],
+                                      c.argvlen[dstidx], c.db.id)
                 c.srv.dirty += 1
         return 0
     _add_array_ws(c, zs_length(dst), withscores)

@@ -31,6 +31,11 @@ FLAG_BITS = core.FLAG_BITS
 
 # Commands that run immediately inside MULTI instead of being queued.
 RUN_IN_MULTI = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+# The commands a RESP2 connection in subscribed mode may run (Redis's check
+# in processCommand); anything else gets "Can't execute '<cmd>': ...".
+ALLOWED_IN_SUBSCRIBED_MODE = frozenset((
+    "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",
+    "punsubscribe", "quit", "reset"))
 
 
 class CommandTableError(Exception):
@@ -109,6 +114,7 @@ def build(srv, procs):
         cmd.runs_in_multi = fullname in RUN_IN_MULTI
         cmd.is_exec = fullname == "exec"
         cmd.touches_arbitrary_keys = fullname in TOUCHES_ARBITRARY_KEYS
+        cmd.allowed_when_subscribed = fullname in ALLOWED_IN_SUBSCRIBED_MODE
         cmd.first_key = spec.get("first_key", 0)
         cmd.last_key = spec.get("last_key", 0)
         cmd.key_step = spec.get("key_step", 0)

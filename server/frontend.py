@@ -172,6 +172,11 @@ class Frontend:
     def resume_client(self, c):
         self.loop.resume_client(c)
 
+    def wakeup(self):
+        """Make the loop run a turn now (replies for its clients were
+        produced by an embedded caller)."""
+        self.loop.wakeup()
+
     def instantaneous_ops(self):
         return self.loop.instantaneous_ops()
 

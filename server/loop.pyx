@@ -3,9 +3,11 @@
 One ``EventLoop`` serves one Instance. Per turn it:
 
 1. writes pending replies (``_flush_pending``): every client that got
-   reply bytes this turn is written to directly; only when the socket would
-   block is EPOLLOUT armed. Replies to a pipeline are therefore batched into
-   as few write() calls as the kernel allows;
+   reply bytes this turn (``Server.clients_pending_write``: the clients that
+   ran commands, and those a command wrote to, such as pub/sub subscribers)
+   is written to directly; only when the socket would block is EPOLLOUT
+   armed. Replies to a pipeline are therefore batched into as few write()
+   calls as the kernel allows;
 2. runs the fast expire cycle;
 3. waits in epoll_wait (GIL released) until a socket is ready or the next
    cron tick (1000/hz ms) is due;
@@ -29,8 +31,12 @@ Like Redis, a client whose replies pile up unread is not paused (clients
 such as redis-py write a whole pipeline before reading); limits are
 enforced by closing it: ``client-query-buffer-limit`` on input (counted on
 the bytes not yet parsed into arguments, as Redis counts its query buffer),
-``client-output-buffer-limit`` (normal class) on output. A protocol error
-gets its error reply, then the connection is closed once it is written.
+``client-output-buffer-limit`` on output, per client class (normal, pubsub),
+checked in one place (core.close_on_output_limit) whenever a reply grows,
+and once a second by the clients cron for the soft limit's seconds. Clients
+flagged on the way (``Server.clients_to_close``) are closed at the end of
+the turn without another write. A protocol error gets its error reply, then
+the connection is closed once it is written.
 
 Buffers: while a big argument arrives the read size follows its declared
 length, but the query buffer only grows with bytes that really arrive (at
@@ -58,7 +64,8 @@ from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
                             CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, CLIENT_PROTECTED, monotonic_us,
-                            ustime)
+                            ustime, schedule_write, schedule_close, close_on_output_limit,
+                            output_limit_reached)
 from pyengine.dispatch cimport process_input
 
 import os
@@ -108,7 +115,6 @@ DEF READ_CHUNK = 16384
 DEF MAX_EVENTS = 1024
 DEF BIG_ARG = 32768
 DEF REPLY_KEEP = 16384
-DEF REPLY_STATIC = 16384       # Redis's PROTO_REPLY_CHUNK_BYTES buffer, not counted by the limit
 DEF REPLY_COMPACT = 65536        # written bytes worth a memmove to drop
 DEF QUERY_KEEP = 65536           # an empty query buffer bigger than this is freed
 DEF MAX_LISTENERS = 64
@@ -142,14 +148,7 @@ cdef class EventLoop:
     cdef int listen_fds[MAX_LISTENERS]
     cdef int nlisten
     cdef list conns               # fd -> Client or None
-    cdef list pending             # clients with reply bytes to write
-    cdef list pending_spare       # the other pending list (swapped each turn)
-    # client-output-buffer-limit for the normal class, mirrored from the
-    # config (config_changed) so the check after each read stays in C
-    cdef long long obuf_hard
-    cdef long long obuf_soft
-    cdef long long obuf_soft_secs
-    cdef list to_close
+    cdef list pending_spare       # swapped with Server.clients_pending_write each turn
     cdef list unblocked           # clients to resume (served/unblocked/unpaused) this turn
     cdef public bint stopping
     cdef long long next_cron_us
@@ -159,6 +158,7 @@ cdef class EventLoop:
     cdef long long last_ops_cmds
     cdef long long last_ops_time
     cdef public object on_shutdown
+    cdef public object after_turn     # callable run (under ``lock``) after a busy turn
     cdef object thread_id         # the thread running run()
 
     def __cinit__(self, instance):
@@ -182,23 +182,17 @@ cdef class EventLoop:
         self.listeners = []
         self.nlisten = 0
         self.conns = []
-        self.pending = []
         self.pending_spare = []
-        self.to_close = []
         self.unblocked = []
         self.stopping = False
         self.lock = None
+        self.after_turn = None
         self.ops_idx = 0
         memset(self.ops_samples, 0, sizeof(self.ops_samples))
-        self.config_changed("client-output-buffer-limit",
-                            instance.config["client-output-buffer-limit"])
 
     def config_changed(self, name, value):
-        """Mirror the configuration the loop checks per read into C fields."""
-        if name == "client-output-buffer-limit":
-            for cls, limits in value:
-                if cls == "normal":
-                    self.obuf_hard, self.obuf_soft, self.obuf_soft_secs = limits
+        """Configuration the loop mirrors (none today: the output limits
+        live in the Server, core.close_on_output_limit reads them)."""
 
     def __dealloc__(self):
         if self.epfd >= 0:
@@ -357,8 +351,7 @@ cdef class EventLoop:
 
     def kill_client(self, Client c):
         """Close ``c`` at the end of this turn (CLIENT KILL)."""
-        c.flags |= CLIENT_CLOSE_ASAP
-        self.to_close.append(c)
+        schedule_close(c)
 
     # -- reading ------------------------------------------------------------------------
     cdef void _read(self, Client c):
@@ -417,44 +410,16 @@ cdef class EventLoop:
             process_input(c)
         except Exception as exc:
             self.instance.log("warning", "Error processing input of client %d: %r" % (c.id, exc))
-            c.flags |= CLIENT_CLOSE_ASAP
-            self.to_close.append(c)
+            schedule_close(c)
             return
         self._after_commands(c)
 
     cdef void _after_commands(self, Client c):
         if c.reply.len > c.sent:
-            if not (c.flags & CLIENT_PENDING_WRITE):
-                c.flags |= CLIENT_PENDING_WRITE
-                self.pending.append(c)
-            self._check_output_limit(c)
+            schedule_write(c)
+            close_on_output_limit(c)
         elif c.flags & CLIENT_CLOSE_AFTER_REPLY:
-            self.to_close.append(c)
-
-    cdef void _check_output_limit(self, Client c):
-        """client-output-buffer-limit for normal clients (hard limit, and
-        soft limit held for its seconds). Like Redis, the first 16 KB of
-        pending reply (Redis's static per-client buffer) do not count."""
-        cdef size_t pending = c.reply.len - c.sent
-        cdef size_t used = pending - REPLY_STATIC if pending > REPLY_STATIC else 0
-        cdef double now
-        if self.obuf_hard and used >= <size_t>self.obuf_hard:
-            self._output_limit_close(c)
-        elif self.obuf_soft and used >= <size_t>self.obuf_soft:
-            now = monotonic_us() * 1e-6
-            if c.soft_limit_since == 0:
-                c.soft_limit_since = now
-            elif now - c.soft_limit_since >= self.obuf_soft_secs:
-                self._output_limit_close(c)
-        else:
-            c.soft_limit_since = 0
-
-    cdef void _output_limit_close(self, Client c):
-        self.instance.log("warning", "Client id=%d addr=%s closed for overcoming of output buffer "
-                                     "limits." % (c.id, c.addr))
-        self.srv.stat_client_outbuf_limit_disconnections += 1
-        c.flags |= CLIENT_CLOSE_ASAP
-        self.to_close.append(c)
+            self.srv.clients_to_close.append(c)
 
     # -- writing ------------------------------------------------------------------------
     cdef bint _write(self, Client c):
@@ -537,11 +502,11 @@ cdef class EventLoop:
             return
 
     cdef void _flush_pending(self):
-        cdef list pending = self.pending
+        cdef list pending = self.srv.clients_pending_write
         cdef Client c
         if not pending:
             return
-        self.pending = self.pending_spare
+        self.srv.clients_pending_write = self.pending_spare
         for c in pending:
             c.flags &= ~CLIENT_PENDING_WRITE
             if c.fd >= 0 and not (c.flags & CLIENT_CLOSE_ASAP):
@@ -571,19 +536,26 @@ cdef class EventLoop:
 
     # -- the loop -------------------------------------------------------------------------------
     cdef void _close_scheduled(self):
+        """Close the clients queued on Server.clients_to_close: at once when
+        flagged CLOSE_ASAP (killed, over an output limit), else once their
+        reply is written (QUIT and protocol errors). Connection-less
+        (embedded) clients queued there are forgotten."""
         cdef Client c
-        if not self.to_close:
+        cdef Server srv = self.srv
+        if not srv.clients_to_close:
             return
-        victims, self.to_close = self.to_close, []
+        victims, srv.clients_to_close = srv.clients_to_close, []
         for c in victims:
             if c.flags & CLIENT_PROTECTED:
                 # it runs the script that keeps the server busy: it is
                 # closed once the script has returned
-                self.to_close.append(c)
+                srv.clients_to_close.append(c)
                 continue
             if c.fd >= 0:
                 if c.flags & CLIENT_CLOSE_ASAP or c.reply.len == c.sent:
                     self._close(c)
+            elif c.id in srv.clients:
+                self.instance.forget_client(c)
 
     cdef void _cron(self):
         self.instance.cron()
@@ -609,8 +581,20 @@ cdef class EventLoop:
                 self.instance.log("verbose", "Closing idle client")
                 self._close(c)
                 continue
+            if c.reply.len > c.sent and not (c.flags & CLIENT_CLOSE_ASAP) and \
+                    output_limit_reached(c):
+                # the soft limit's seconds ran out while nothing was added
+                self._output_limit_close_now(c)
+                continue
             if now - c.last_interaction > 2 and c.querybuf.cap - c.querybuf.len > 4096:
                 rbuf_fit(&c.querybuf)
+
+    cdef void _output_limit_close_now(self, Client c):
+        from pyengine.t_server import client_info_string
+        self.srv.stat_client_outbuf_limit_disconnections += 1
+        self.instance.log("warning", "Client %s closed for overcoming of output buffer limits." %
+                          client_info_string(self.instance, c))
+        self._close(c)
 
     cdef void _sample_ops(self):
         cdef long long now = monotonic_us()
@@ -681,6 +665,8 @@ cdef class EventLoop:
                     period = 1000000 // self.srv.hz
                     self.next_cron_us = now + period
                     self._cron()
+                if n > 0 and self.after_turn is not None:
+                    self.after_turn()
             finally:
                 if self.lock is not None:
                     self.lock.release()

@@ -72,6 +72,9 @@ class ServerThread:
                 raise RuntimeError("this engine is already being served")
             inst.shutdown_requested = None
             fe = Frontend(inst, lock=self.engine.lock)
+            # embedded readers waiting for output (a pub/sub message published
+            # by a network client) are woken after each turn, not polled
+            fe.loop.after_turn = self.engine.notify_output
             fe.add_listeners(socks)
             fe.unix_path = self.unix_socket
             if self.port:

@@ -82,6 +82,48 @@ def test_compare_quick_table_has_ratios(tmp_path):
     assert not any(pid_alive(pid) for pid in pids.values())
 
 
+def test_compare_quick_pubsub_fanout(tmp_path):
+    """PUBLISH_FANOUT: a row per depth, deliveries counted per subscriber."""
+    _need_tools()
+    out = tmp_path / "pubsub.json"
+    p = run_bench("--tests", "pubsub", "--quick", "--rounds", "1", "--requests", "200",
+                  "--clients", "5", "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "messages delivered per second" in p.stdout
+    rows = {(r["test"], r["pipeline"]): r for r in json.loads(out.read_text())["rows"]}
+    assert set(rows) == {("PUBLISH_FANOUT", 1), ("PUBLISH_FANOUT", 16)}
+    for r in rows.values():
+        assert r["redis_ops"] > 0 and r["pyengine_ops"] > 0 and r["target"] == 0.5
+    assert not any(pid_alive(pid) for pid in started_pids(p.stderr).values())
+
+
+def test_fanout_reader_rejects_a_wrong_message():
+    """The subscriber reader compares every byte with the published stream:
+    a message out of order fails the run instead of being counted."""
+    import socket
+    sys.path.insert(0, ROOT)
+    from bench import pubsub
+    from bench.servers import BenchError
+    stream = pubsub.expected_stream(3)
+    a, b = socket.socketpair()
+    try:
+        b.setblocking(False)
+        a.sendall(pubsub._message(0) + pubsub._message(2) + pubsub._message(1))
+        with pytest.raises(BenchError, match="differ"):
+            pubsub._read_all([b], stream, timeout=5)
+    finally:
+        a.close()
+        b.close()
+    a, b = socket.socketpair()
+    try:
+        b.setblocking(False)
+        a.sendall(stream)
+        assert pubsub._read_all([b], stream, timeout=5) > 0
+    finally:
+        a.close()
+        b.close()
+
+
 def test_compare_quick_memory(tmp_path):
     _need_tools()
     out = tmp_path / "mem.json"
