@@ -32,7 +32,7 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             BLOCK_KEYS, BLOCK_POSTPONE, CMD_ALLOW_BUSY, flush_kept_pushes)
 from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
 from pyengine.propagate cimport after_call
-from pyengine.core cimport CLIENT_PREVENT_PROP, CLIENT_FORCE_PROP
+from pyengine.core cimport CLIENT_PREVENT_PROP, CLIENT_FORCE_PROP, CLIENT_OBEY
 
 import sys
 import traceback
@@ -113,6 +113,8 @@ cdef void _reply_unknown(Client c):
         msg = (b"ERR unknown command '" + _cstr_prefix(c.argv[0], c.argvlen[0], 128) +
                b"', with args beginning with: " + bytes(args))
     add_error_len(c, msg, len(msg))
+    if c.flags & CLIENT_OBEY:
+        c.flags |= CLIENT_CLOSE_ASAP        # loading the AOF: stop at a command we lack
 
 
 cdef void _reject(Client c, Command cmd, const char* msg, size_t n):

@@ -28,6 +28,8 @@ class AofPair:
         _need_redis()
         self.servers = [ServerProcess("redis", AOF_ARGS), ServerProcess("pyengine", AOF_ARGS)]
         self.conns = [RawConnection(s.port) for s in self.servers]
+        for c in self.conns:
+            assert c.call("PING") == b"+PONG\r\n"     # loaded, AOF files created
         self.extra = []
 
     def incr_file(self, srv):

@@ -200,6 +200,22 @@ def test_damaged_file_stops_startup(datadir):
     assert "Bad file format reading the append only file" in bad.log()
 
 
+@pytest.mark.parametrize("damage, message", [
+    (b"*1\r\n$3\r\nFOO\r\n", "Unknown command 'FOO' reading the append only file"),
+    (b"*2\r\n$3\r\nDEL\r\n!1\r\nk\r\n", "Bad file format reading the append only file"),
+])
+def test_damage_in_the_middle_stops_startup(datadir, damage, message):
+    srv = Server(datadir, args=["--aof-use-rdb-preamble", "no"]).start()
+    srv.call("SET", "a", "1")
+    srv.stop()
+    incr = os.path.join(aofdir(datadir), manifest(datadir)[-1][1])
+    with open(incr, "ab") as f:
+        f.write(damage + b"*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n")
+    bad = Server(datadir).start(check=False)
+    assert bad.proc.wait(20) == 1
+    assert message in bad.log()
+
+
 def test_redis_check_aof_accepts_our_files(datadir):
     _need("redis-check-aof")
     srv = Server(datadir, args=["--aof-use-rdb-preamble", "no"]).start()
