@@ -110,7 +110,7 @@ from engine.quicklist cimport (quicklist, ql_iter, ql_entry, ql_iter_init, ql_it
 from engine.util cimport pe_errno_clear, pe_errno_get
 from pyengine.core cimport (Client, add_bulk, add_bulk_ll, add_int, add_null, add_array,
                             add_error, add_syntax_error, add_wrongtype, arg_is, get_ll_or_reply,
-                            proc_capsule)
+                            proc_capsule, CLIENT_SCRIPT)
 from pyengine.db cimport lookup_read, set_key, db_delete
 from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_LIST, NOTIFY_GENERIC
 from pyengine.t_list cimport list_new
@@ -627,8 +627,9 @@ cdef int sort_generic(Client c, bint readonly) except -1:
         return 0
     otype = OBJ_LIST if o == NULL else o.type
 
-    if dontsort and otype == OBJ_SET and store_i >= 0:
-        # a stored set must not depend on the table's order: sort it
+    if dontsort and otype == OBJ_SET and (store_i >= 0 or c.flags & CLIENT_SCRIPT):
+        # a stored set, or one a script sees, must not depend on the
+        # table's order (the AOF replays it elsewhere): sort it
         dontsort = 0
         alpha = 1
         by_i = -1

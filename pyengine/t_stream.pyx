@@ -72,7 +72,8 @@ from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
                             add_syntax_error, add_simple, arg_is, get_ll_or_reply,
                             get_range_or_reply, check_type, add_deferred_len,
                             set_deferred_array, set_deferred_map, proc_capsule, mstime,
-                            CLIENT_DENY_BLOCKING, CLIENT_PREVENT_PROP, CLIENT_OBEY)
+                            CLIENT_DENY_BLOCKING, CLIENT_PREVENT_PROP, CLIENT_OBEY,
+                            CLIENT_SCRIPT)
 from pyengine.db cimport (lookup_read, lookup_write, lookup_key, db_add, signal_modified_key,
                           signal_key_as_ready, LOOKUP_NOSTATS, LOOKUP_NONOTIFY)
 from pyengine.blocked cimport block_for_keys
@@ -749,6 +750,10 @@ cdef bint _parse_xread_args(Client c, xread_args* a, bint xreadgroup) noexcept:
     while i < c.argc:
         moreargs = c.argc - i - 1
         if arg_is(c, i, b"block") and moreargs:
+            if c.flags & CLIENT_SCRIPT:
+                _error_fmt(c, b"ERR " + _cstr(c, 0) +
+                           b" command is not allowed with BLOCK option from scripts")
+                return False
             i += 1
             if not _get_timeout_ms_or_reply(c, i, &a.timeout):
                 return False

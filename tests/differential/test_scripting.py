@@ -168,6 +168,16 @@ def test_resp_to_lua(sdiff, setup, body, proto):
     sdiff("GET", "k")
 
 
+def test_sort_of_a_set_in_a_script_is_ordered(sdiff):
+    """SORT BY a constant leaves a set's order to its table, except in a
+    script, where the result must not depend on it (Redis sorts it ALPHA)."""
+    sdiff("SADD", "myset", *["m%d" % i for i in range(40)], "a", "b", "zz")
+    sdiff("SET", "wm1", "x")
+    ev(sdiff, "return redis.call('sort', KEYS[1], 'by', 'nosort')", "myset", numkeys=1)
+    ev(sdiff, "return redis.call('sort', KEYS[1], 'by', 'nosort', 'get', 'w*', 'limit', 0, 5)",
+       "myset", numkeys=1)
+
+
 def test_select_in_script_does_not_change_caller(sdiff):
     sdiff("SET", "k", "db0")
     ev(sdiff, "redis.call('select', 2); return redis.call('set', 'k', 'db2')")
@@ -254,6 +264,8 @@ ERRORS = [
     "return redis.acl_check_cmd('get', 'x')",
     "return redis.acl_check_cmd('nosuchcmd')",
     "return redis.acl_check_cmd()",
+    "return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 's', '$')",
+    "return redis.pcall('xreadgroup', 'group', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')",
 ]
 
 
