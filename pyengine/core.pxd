@@ -182,6 +182,12 @@ cdef class Server:
     cdef public long long maxclients
     cdef public object current_client
     cdef public object log                   # callable(level, msg)
+    # persistence (pyengine/rdb.pyx, pyengine/persist.py)
+    cdef public bint disk_error              # MISCONF: the last bgsave failed, writes refused
+    cdef public int sanitize_payload         # sanitize-dump-payload: 0 no, 1 yes, 2 clients
+    cdef public bint rdb_compression         # rdbcompression (DUMP and files)
+    cdef public bint skip_checksum_validation   # DEBUG SET-SKIP-CHECKSUM-VALIDATION
+    cdef public long long stat_dump_payload_sanitizations
 
     cdef Db* db(self, int i) noexcept
 

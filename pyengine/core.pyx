@@ -182,6 +182,7 @@ cdef class Server:
         self.key_blocked_clients = set()
         self.lastsave = mstime() // 1000
         self.log = None
+        self.rdb_compression = True
 
     def __dealloc__(self):
         cdef int i

@@ -643,6 +643,12 @@ def py_mem_usage_lookup(Server srv, int dbid, bytes key):
     return py_mem_usage(srv, dbid, key)
 
 
+def py_empty_all(Server srv):
+    """Empty every database (emptyData(-1): DEBUG RELOAD). Returns the
+    number of keys removed."""
+    return empty_db(srv, -1)
+
+
 def py_avg_ttl(Server srv, int dbid):
     return srv.dbs[dbid].avg_ttl
 

@@ -13,7 +13,7 @@ through a function pointer with no Python object created; commands
 implemented in Python get the Client object and read ``c.args()``.
 """
 
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memset, strlen
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_CheckExact
 
 from engine.dict cimport pe_entry, dict_find, dict_t
@@ -29,7 +29,7 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
                             CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE)
-from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
+from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM, MSG_MISCONF
 
 import sys
 import traceback
@@ -152,6 +152,18 @@ cdef int process_command(Client c) except -1:
     return 0
 
 
+cdef bint _denied_by_disk_error(Client c, Command cmd):
+    """While the last bgsave failed (stop-writes-on-bgsave-error): writes,
+    EXEC of a transaction holding a write, and PING are refused."""
+    if cmd.flags & CMD_WRITE or cmd.fullname == "ping":
+        return True
+    if cmd.fullname == "exec" and c.mstate:
+        for queued, _argv in c.mstate:
+            if (<Command>queued).flags & CMD_WRITE:
+                return True
+    return False
+
+
 cdef int _process_command(Client c) except -1:
     """Redis's processCommand: the checks in Redis's order, then either queue
     the command (inside MULTI) or call it."""
@@ -188,6 +200,9 @@ cdef int _process_command(Client c) except -1:
         if not srv.instance.free_memory_if_needed():
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
+    if srv.disk_error and _denied_by_disk_error(c, cmd):
+        _reject(c, cmd, MSG_MISCONF, strlen(MSG_MISCONF))
+        return 0
     if srv.client_pause_type and not (c.flags & CLIENT_IN_PAUSE):
         if srv.client_pause_type == 2 or (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)):
             if srv.instance.pause_client(c):

@@ -140,9 +140,13 @@ class Instance:
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
         self.client_reset_hooks = [multi.reset_client, blocked.reset_client]
+        self.role_char = "M"            # log lines: "C" in a fork child
         self.config.on_change.append(self._config_changed)
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
+        from pyengine.persist import Persistence
+        self.persistence = Persistence(self)
+        self.persistence.apply_config()
         from engine._mem import used_memory
         self.stat_startup_memory = used_memory()    # MEMORY STATS startup.allocated
 
@@ -208,7 +212,7 @@ class Instance:
             return
         now = time.time()
         stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % (now % 1 * 1000)
-        line = "%d:M %s %s %s\n" % (os.getpid(), stamp, LOG_MARKS[level], msg)
+        line = "%d:%s %s %s %s\n" % (os.getpid(), self.role_char, stamp, LOG_MARKS[level], msg)
         if self.logfile:
             try:
                 with open(self.logfile, "a") as f:
@@ -228,6 +232,7 @@ class Instance:
         self.cron_loops += 1
         run_cron(self.srv, self.config["activerehashing"])
         self._check_pause()
+        self.persistence.cron()
 
     def before_sleep(self):
         """Work done each event-loop turn before waiting: blocked clients

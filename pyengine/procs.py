@@ -5,10 +5,11 @@ as plain functions. The table loader binds each declaration's ``function``
 to one of these and refuses implementations nobody declared.
 """
 
-from pyengine import (multi, t_bitops, t_conn, t_hash, t_keys, t_list, t_server, t_set,
-                      t_string, t_zset)
+from pyengine import (multi, persist, rdb, t_bitops, t_conn, t_hash, t_keys, t_list, t_server,
+                      t_set, t_string, t_zset)
 
-MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_zset, t_server, multi)
+MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_zset, t_server, multi, rdb,
+           persist)
 
 
 def all_procs():

@@ -523,8 +523,9 @@ def test_debug_help(diff):
             entries[order[-1]].append(line)
     implemented = ["CHANGE-REPL-ID", "CONFIG-REWRITE-FORCE-ALL", "DIGEST", "DIGEST-VALUE <key> [<key> ...]", "ERROR <string>",
                    "LOG <message>", "HTSTATS <dbid>", "OBJECT <key>",
-                   "POPULATE <count> [<prefix>] [<size>]", "PROTOCOL <type>", "SDSLEN <key>",
-                   "SET-ACTIVE-EXPIRE <0|1>", "QUICKLIST-PACKED-THRESHOLD <size>", "SLEEP <seconds>",
+                   "POPULATE <count> [<prefix>] [<size>]", "PROTOCOL <type>", "RELOAD [option ...]",
+                   "SDSLEN <key>", "SET-ACTIVE-EXPIRE <0|1>", "QUICKLIST-PACKED-THRESHOLD <size>",
+                   "SET-SKIP-CHECKSUM-VALIDATION <0|1>", "SLEEP <seconds>",
                    "STRINGMATCH-TEST", "HELP"]
     expect = [r[0]] + [ln for name in order if name in implemented for ln in entries[name]]
     assert p == expect
