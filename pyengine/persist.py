@@ -66,7 +66,6 @@ from pyengine.version import REDIS_VERSION
 RdbError = _rdb.RdbError
 
 BGSAVE_RETRY_DELAY = 5          # seconds (CONFIG_BGSAVE_RETRY_DELAY)
-PROGRESS_LOG_INTERVAL = 2.0     # seconds between "Loading" progress lines
 PROGRESS_MIN_SIZE = 32 << 20    # files smaller than this load without progress lines
 
 SANITIZE = {"no": 0, "yes": 1, "clients": 2}
@@ -95,7 +94,7 @@ class _LoadHandler:
         self.size = size
         self.log = log
         self.started = time.monotonic()
-        self.last_progress = self.started
+        self.last_decile = 0
 
     def aux(self, key, value):
         log = self.log
@@ -131,15 +130,16 @@ class _LoadHandler:
                             "loaded module claims: skipped" % module_id)
 
     def progress(self, offset, size, keys):
+        """A line per 10% of a large file (load_buffer calls every 8 MB)."""
         if size < PROGRESS_MIN_SIZE:
             return
-        now = time.monotonic()
-        if now - self.last_progress < PROGRESS_LOG_INTERVAL:
+        pct = offset * 100 // size
+        if pct // 10 <= self.last_decile:
             return
-        self.last_progress = now
-        self.log("notice", "Loading RDB %s: %d%% (%.1f of %.1f MB, %d keys, %.1f seconds)" % (
-            self.path, offset * 100 // size, offset / 1048576, size / 1048576, keys,
-            now - self.started))
+        self.last_decile = pct // 10
+        self.log("notice", "Loading RDB file %s: %d%% (%.1f of %.1f MB, %d keys, %.1f seconds)" % (
+            self.path, pct, offset / 1048576, size / 1048576, keys,
+            time.monotonic() - self.started))
 
     def __getattr__(self, name):
         # FUNCTION2 libraries go to whoever registered a loader (scripting)
@@ -514,7 +514,7 @@ class Persistence:
         if flush:
             pdb.py_empty_all(self.inst.srv)
         try:
-            self.load_file(flags=_rdb.RDBFLAGS_ALLOW_DUP if merge else 0)
+            self.load_file(flags=_rdb.PY_RDBFLAGS_ALLOW_DUP if merge else 0)
         except (OSError, RdbError) as e:
             self._log("warning", "Error loading the RDB file for DEBUG RELOAD: %s" % e)
             return "ERR Error trying to load the RDB dump, check server logs."

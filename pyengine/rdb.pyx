@@ -125,6 +125,12 @@ cdef void rdb_register_loader(int rdbtype, rdb_load_fn load_fn) noexcept:
     _load_hooks[rdbtype] = load_fn
 
 
+# load_buffer flags for Python callers
+PY_RDBFLAGS_NONE = RDBFLAGS_NONE
+PY_RDBFLAGS_AOF_PREAMBLE = RDBFLAGS_AOF_PREAMBLE
+PY_RDBFLAGS_ALLOW_DUP = RDBFLAGS_ALLOW_DUP
+
+
 class RdbError(Exception):
     """A snapshot could not be read: ``reason`` at byte ``offset``."""
 
