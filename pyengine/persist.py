@@ -59,6 +59,7 @@ import signal
 import struct
 import sys
 import time
+import warnings
 
 from pyengine import msgs, rdb as _rdb
 from pyengine.version import REDIS_VERSION
@@ -316,7 +317,11 @@ class Persistence:
         rfd, wfd = os.pipe()
         start = time.monotonic()
         try:
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # an embedding process may run threads: the child only
+                # writes the file and _exits (see the module notes)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
         except OSError as e:
             os.close(rfd)
             os.close(wfd)
