@@ -497,11 +497,15 @@ cdef void databases_cron(Server srv, bint activerehashing) noexcept:
             budget -= 1
 
 
-def run_cron(Server srv, bint activerehashing):
-    """The data side of serverCron: active expire (slow cycle), resize, rehash."""
+def run_cron(Server srv, bint activerehashing, bint child_active=False):
+    """The data side of serverCron: active expire (slow cycle), resize, rehash.
+    While a fork child (BGSAVE) runs, tables are neither shrunk nor rehashed
+    by the cron, as in Redis: moving entries would copy pages the child
+    still shares."""
     srv.mstime = mstime()
     active_expire_cycle(srv, False)
-    databases_cron(srv, activerehashing)
+    if not child_active:
+        databases_cron(srv, activerehashing)
 
 
 def run_fast_expire_cycle(Server srv):

@@ -230,7 +230,7 @@ class Instance:
     def cron(self):
         """serverCron's share that belongs to the data: called hz times a second."""
         self.cron_loops += 1
-        run_cron(self.srv, self.config["activerehashing"])
+        run_cron(self.srv, self.config["activerehashing"], self.persistence.child_active())
         self._check_pause()
         self.persistence.cron()
 

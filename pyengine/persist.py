@@ -61,6 +61,7 @@ import sys
 import time
 import warnings
 
+from engine import dict as _edict
 from pyengine import msgs, rdb as _rdb
 from pyengine.version import REDIS_VERSION
 
@@ -331,6 +332,7 @@ class Persistence:
         if pid == 0:
             self._child_main(rfd, wfd)          # never returns
         os.close(wfd)
+        _edict.set_resize_allowed(False)     # updateDictResizePolicy: spare shared pages
         self.stat_fork_time_us = int((time.monotonic() - start) * 1_000_000)
         self.stat_total_forks += 1
         self.child_pid = pid
@@ -430,6 +432,7 @@ class Persistence:
         self.rdb_save_time_last = int(time.time()) - self.rdb_save_time_start
         self.rdb_save_time_start = -1
         self.child_pid = -1
+        _edict.set_resize_allowed(True)
 
     def cron(self):
         """serverCron's persistence share: reap the child, or start a BGSAVE
