@@ -41,6 +41,8 @@ def _names(text, known, what):
 
 
 def _tests(text):
+    if text.strip().lower() == "aggregates":
+        return compare.AGGREGATE_TESTS
     return _names(text, compare.KNOWN_TESTS, "test")
 
 
@@ -68,8 +70,9 @@ def build_parser():
                        description="Run redis-benchmark alternately against redis-server and "
                        "pyengine-server, or compare memory per key (--memory).")
     c.add_argument("--tests", type=_tests, default=compare.DEFAULT_TESTS,
-                   help="comma-separated redis-benchmark tests (default %s)"
-                   % ",".join(compare.DEFAULT_TESTS))
+                   help="comma-separated redis-benchmark tests (default %s), or "
+                   "'aggregates' for %s" % (",".join(compare.DEFAULT_TESTS),
+                                            ",".join(compare.AGGREGATE_TESTS)))
     c.add_argument("--pipeline", type=_pipelines, default=compare.DEFAULT_PIPELINES,
                    help="comma-separated pipeline depths -P (default 1,16)")
     c.add_argument("--rounds", type=_positive, default=3,
@@ -86,8 +89,8 @@ def build_parser():
     c.add_argument("--memory", action="store_true",
                    help="compare bytes per key instead of throughput")
     c.add_argument("--dataset", default="strings",
-                   choices=["strings", "hashes", "zsets", "list", "aggregates"],
-                   help="--memory data: strings (default), one aggregate type, or all three")
+                   choices=["strings", "hashes", "zsets", "list", "streams", "aggregates"],
+                   help="--memory data: strings (default), one aggregate type, or all of them")
     c.add_argument("--keys", type=_positive, default=None,
                    help="keys for --memory (default 1000000, --quick %d)" % QUICK_KEYS)
     c.add_argument("--json", metavar="PATH", help="write the results as JSON")
@@ -142,7 +145,10 @@ def _throughput(args):
                           for (t, p), v in sorted(compare.TARGETS.items())],
               "samples": {k: {str(p): samples[k][p] for p in samples[k]} for k in samples},
               "rows": rows, "data_check": diffs}
-    return result, "throughput", report.throughput_markdown(result)
+    # the aggregate commands keep their own table in bench/README.md
+    section = ("throughput-aggregates" if set(args.tests) <= set(compare.AGGREGATE_TESTS)
+               else "throughput")
+    return result, section, report.throughput_markdown(result)
 
 
 def _memory(args):
@@ -153,12 +159,14 @@ def _memory(args):
         result = {"kind": "memory", "meta": meta, "params": {"keys": keys, "quick": args.quick},
                   "memory": m}
         return result, "memory", report.memory_markdown(result)
-    names = ["hashes", "zsets", "list"] if args.dataset == "aggregates" else [args.dataset]
+    names = (["hashes", "zsets", "list", "streams"] if args.dataset == "aggregates"
+             else [args.dataset])
     results = []
     for name in names:
         _desc, keys, per_key, _unit = memory.DATASETS[name]
         if args.quick:
-            keys, per_key = (keys, per_key // 100) if name == "list" else (keys // 100, per_key)
+            keys, per_key = ((keys, per_key // 100) if name in ("list", "streams")
+                             else (keys // 100, per_key))
         results.append(memory.run_memory(keys, dataset=name, per_key=per_key))
     result = {"kind": "memory-aggregates", "meta": meta,
               "params": {"datasets": names, "quick": args.quick}, "memory": results}

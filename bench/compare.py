@@ -30,6 +30,7 @@ pipelines run ``N * min(P, 10)`` requests so that a run lasts about as long.
 """
 
 import csv
+import hashlib
 import io
 import shutil
 import statistics
@@ -39,19 +40,39 @@ import time
 
 from bench.servers import BenchError, Connection, KINDS
 
+# Tests that are not redis-benchmark -t names: a command line redis-benchmark
+# sends as is (its CSV row is named after the command's first word), after a
+# setup run on each server. EVALSHA calls a cached one-line script that
+# INCRs a key (the scripting path: lookup, the Lua call, redis.call back into
+# the dispatcher, the reply conversions).
+INCR_SCRIPT = "return redis.call('incr', KEYS[1])"
+CUSTOM_TESTS = {
+    "XADD": {"setup": [], "command": ["XADD", "bench:stream", "*", "field", "value"]},
+    "EVALSHA": {
+        "setup": [("SCRIPT", "LOAD", INCR_SCRIPT)],
+        "command": ["EVALSHA", hashlib.sha1(INCR_SCRIPT.encode()).hexdigest(), "1",
+                    "counter:evalsha"],
+    },
+}
+
 # redis-benchmark -t names this harness accepts, and the CSV test names they
-# produce (the first word of the "test" column, e.g. "MSET (10 keys)").
+# produce (the first word of the "test" column, e.g. "MSET (10 keys)"); then
+# the custom command lines.
 KNOWN_TESTS = ("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPUSH",
                "LPOP", "RPOP", "SADD", "HSET", "SPOP", "ZADD", "ZPOPMIN",
-               "LRANGE_100", "LRANGE_300", "LRANGE_500", "LRANGE_600", "MSET")
+               "LRANGE_100", "LRANGE_300", "LRANGE_500", "LRANGE_600", "MSET") + tuple(CUSTOM_TESTS)
 DEFAULT_TESTS = ("PING_INLINE", "SET", "GET", "INCR", "MSET")
+# `--tests aggregates`: the list, set, hash, sorted set and stream commands.
+AGGREGATE_TESTS = ("LPUSH", "RPOP", "SADD", "HSET", "ZADD", "LRANGE_100", "LRANGE_600", "XADD")
 DEFAULT_PIPELINES = (1, 16)
 
 # Stage targets: minimum pyengine/redis ratio, by (test, pipeline depth).
 TARGETS = {
     ("GET", 1): 0.5, ("SET", 1): 0.5,
     ("GET", 16): 0.3, ("SET", 16): 0.3,
+    ("EVALSHA", 1): 0.3,
 }
+TARGETS.update({(t, 1): 0.5 for t in AGGREGATE_TESTS})
 
 
 def redis_benchmark_path():
@@ -77,12 +98,29 @@ def parse_csv(text):
 
 
 def run_benchmark(exe, port, tests, requests, clients, pipeline, keyspace=None, timeout=300):
-    """One redis-benchmark run; {TEST: ops/s}. Raises BenchError when it
-    fails, reports server errors, or leaves a test out."""
-    cmd = [exe, "-h", "127.0.0.1", "-p", str(port), "-t", ",".join(t.lower() for t in tests),
-           "-n", str(requests), "-c", str(clients), "-P", str(pipeline), "--csv"]
+    """redis-benchmark runs (one for the -t tests, one per custom command
+    line after its setup); {TEST: ops/s}. Raises BenchError when one fails,
+    reports server errors, or leaves a test out."""
+    builtin = [t for t in tests if t not in CUSTOM_TESTS]
+    out = {}
+    base = [exe, "-h", "127.0.0.1", "-p", str(port), "-n", str(requests), "-c", str(clients),
+            "-P", str(pipeline), "--csv"]
     if keyspace:
-        cmd += ["-r", str(keyspace)]
+        base += ["-r", str(keyspace)]
+    if builtin:
+        out.update(_run_one(base + ["-t", ",".join(t.lower() for t in builtin)], builtin, timeout))
+    for t in tests:
+        if t in CUSTOM_TESTS:
+            spec = CUSTOM_TESTS[t]
+            if spec["setup"]:
+                with Connection(port) as c:
+                    for setup in spec["setup"]:
+                        c.call(*setup)
+            out.update(_run_one(base + list(spec["command"]), [t], timeout))
+    return out
+
+
+def _run_one(cmd, tests, timeout):
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=timeout)
@@ -107,7 +145,12 @@ def keyspace_state(port):
             raise BenchError("KEYS * answered %r" % (keys,))
         for k in sorted(keys)[:1000]:
             t = c.call("TYPE", k)
-            out[k.decode(errors="replace")] = c.call("GET", k) if t == "string" else t
+            if t == "string":
+                out[k.decode(errors="replace")] = c.call("GET", k)
+            elif t == "stream":
+                out[k.decode(errors="replace")] = (t, c.call("XLEN", k))
+            else:
+                out[k.decode(errors="replace")] = t
     return out
 
 

@@ -17,8 +17,10 @@ a shared machine), each freshly started with identical flags:
 
 Datasets (``--dataset``): ``strings`` (the default: N keys), and the
 aggregates ``hashes`` (100k hashes of 10 fields), ``zsets`` (100k sorted sets
-of 10 members) and ``list`` (one list of 1M elements). For aggregates the
-figures are per item (field, member, element) as well as per key.
+of 10 members), ``list`` (one list of 1M elements) and ``streams`` (one
+stream of 1M entries of three fields, added by XADD with explicit IDs so
+both servers get the same bytes and replies). For aggregates the figures
+are per item (field, member, element, entry) as well as per key.
 
 Bytes per key = (after - before) / N, for RSS (what the operating system
 charges: values, keys, hash table, allocator overhead and fragmentation) and
@@ -55,11 +57,29 @@ def command_batches(n, batch=BATCH):
     return out
 
 
+def stream_batches(entries, batch=BATCH):
+    """One stream of ``entries`` entries: XADD stream <j+1>-0 device <j % 100>
+    temp <j % 50>.5 status ok, pipelined; each reply is the ID given."""
+    out = []
+    for start in range(0, entries, batch):
+        cmds, expected = [], []
+        for j in range(start, min(start + batch, entries)):
+            entry_id = b"%d-0" % (j + 1)
+            cmds.append(_cmd(b"XADD", b"stream", entry_id, b"device", b"%d" % (j % 100),
+                             b"temp", b"%d.5" % (j % 50), b"status", b"ok"))
+            expected.append(b"$%d\r\n%s\r\n" % (len(entry_id), entry_id))
+        out.append((b"".join(cmds), b"".join(expected)))
+    return out
+
+
 def aggregate_batches(kind, keys, per_key, batch=BATCH):
     """(RESP bytes, expected replies) loading ``keys`` aggregates of
     ``per_key`` items each: hashes (HSET h:<i> f<j> v<j> ...), zsets
-    (ZADD z:<i> <j> m<j> ...) or one list (RPUSH in runs of 1000)."""
+    (ZADD z:<i> <j> m<j> ...), one list (RPUSH in runs of 1000) or one
+    stream (XADD)."""
     out = []
+    if kind == "streams":
+        return stream_batches(per_key, batch)
     if kind == "list":
         total = 0
         cmds, expected = [], []
@@ -100,6 +120,8 @@ DATASETS = {
     "zsets": ("sorted sets `z:<i>` of 10 members `member:<j>` scored <j> (ZADD)", 100000, 10,
               "member"),
     "list": ("one list of `element:<j>` (RPUSH)", 1, 1000000, "element"),
+    "streams": ("one stream of entries `device <j%100> temp <j%50>.5 status ok` (XADD <j>-0)",
+                1, 1000000, "entry"),
 }
 
 

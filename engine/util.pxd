@@ -6,6 +6,8 @@
 #   space, no NaN, overflow rejected.
 # ld2string_human: INCRBYFLOAT's "%.17Lf" with trailing zeros removed.
 # d2string: "%.17g" (Redis 7.0's double replies), "inf"/"-inf"/"nan".
+# double2ll: a double that is an integer of at most +-LLONG_MAX/2 (how a
+#   sorted set listpack decides to store a score as an integer).
 # parse_cursor: SCAN cursors, strtoul-style (sign, leading zeros, wrap).
 # stringmatch: KEYS/SCAN/CONFIG GET glob: * ? [abc] [^a-z] and \ escapes.
 
@@ -27,6 +29,7 @@ cdef int ll2string(char* buf, long long value) noexcept nogil
 cdef int ull2string(char* buf, unsigned long long value) noexcept nogil
 cdef int ld2string_human(char* buf, size_t buflen, long double value) noexcept nogil
 cdef int d2string(char* buf, size_t buflen, double value) noexcept nogil
+cdef bint double2ll(double d, long long* out) noexcept nogil
 cdef bint stringmatch(const char* pattern, size_t plen, const char* string, size_t slen,
                       bint nocase) noexcept nogil
 cdef int lower_into(char* dst, const char* src, size_t n) noexcept nogil

@@ -11,6 +11,7 @@ from engine._mem cimport mem_alloc, mem_free
 from libc.stdlib cimport strtold, strtod
 from libc.stdio cimport snprintf
 from libc.errno cimport ERANGE, EINVAL
+from libc.limits cimport LLONG_MAX
 from libc.math cimport isnan, isinf, HUGE_VAL, fpclassify, FP_ZERO
 
 cdef extern from "<math.h>" nogil:
@@ -266,6 +267,20 @@ cdef int d2string(char* buf, size_t buflen, double value) noexcept nogil:
     return snprintf(buf, buflen, b"%.17g", value)
 
 
+cdef bint double2ll(double d, long long* out) noexcept nogil:
+    """Whether ``d`` is an integer within +-(LLONG_MAX / 2), converting
+    without loss (Redis's util.c double2ll): then ``*out`` is set. -0.0 is
+    the integer 0. NaN and the infinities are not integers."""
+    cdef long long ll
+    if not (d >= <double>(-(LLONG_MAX // 2)) and d <= <double>(LLONG_MAX // 2)):
+        return False
+    ll = <long long>d
+    if <double>ll == d:
+        out[0] = ll
+        return True
+    return False
+
+
 # ---- glob matching ----------------------------------------------------------
 #
 # One token of the pattern matches exactly one byte of the string ('?', a
@@ -508,6 +523,14 @@ def py_d2string(double value):
     cdef char buf[MAX_D2STRING_CHARS]
     cdef int n = d2string(buf, sizeof(buf), value)
     return buf[:n]
+
+
+def py_double2ll(double value):
+    """double2ll for tests: the integer, or None."""
+    cdef long long v
+    if double2ll(value, &v):
+        return v
+    return None
 
 
 def py_parse_cursor(bytes s):

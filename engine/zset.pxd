@@ -76,6 +76,7 @@ cdef bint zsl_parse_lex_range(const char* min, size_t minlen, const char* max, s
                               zlexrangespec* spec) noexcept nogil
 cdef bint zsl_lex_gte_min(const char* m, size_t n, zlexrangespec* r) noexcept nogil
 cdef bint zsl_lex_lte_max(const char* m, size_t n, zlexrangespec* r) noexcept nogil
+cdef bint zsl_lex_range_is_empty(zlexrangespec* r) noexcept nogil
 
 # ---- dict + skiplist ---------------------------------------------------------------
 cdef zset_t* zs_create() noexcept nogil
@@ -110,6 +111,11 @@ cdef inline bint zsl_value_gte_min(double v, zrangespec* r) noexcept nogil:
 
 cdef inline bint zsl_value_lte_max(double v, zrangespec* r) noexcept nogil:
     return v < r.max if r.maxex else v <= r.max
+
+cdef inline bint zsl_range_is_empty(zrangespec* r) noexcept nogil:
+    """The score range holds no value at all (min > max, or equal with an
+    exclusive bound)."""
+    return r.min > r.max or (r.min == r.max and (r.minex or r.maxex))
 
 cdef inline unsigned long zs_length(zset_t* zs) noexcept nogil:
     return zs.zsl.length

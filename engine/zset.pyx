@@ -359,6 +359,13 @@ cdef inline int _lex_bound_cmp(zlexrangespec* r) noexcept nogil:
     return (r.minlen > r.maxlen) - (r.minlen < r.maxlen)
 
 
+cdef bint zsl_lex_range_is_empty(zlexrangespec* r) noexcept nogil:
+    """The lex range holds no string at all (min above max, or equal with
+    an exclusive bound), whatever the set."""
+    cdef int c = _lex_bound_cmp(r)
+    return c > 0 or (c == 0 and (r.minex or r.maxex))
+
+
 cdef inline int _bytes_cmp(const char* a, size_t an, const char* b, size_t bn) noexcept nogil:
     cdef size_t l = an if an < bn else bn
     cdef int c = memcmp(a, b, l)

@@ -31,6 +31,7 @@ from pyengine.core cimport (Server, Client, Command, Db, add_null_array, add_err
                             BLOCK_NONE, mstime)
 from pyengine.dispatch cimport call
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.string cimport memcmp
 
 cdef extern from "<math.h>" nogil:
     long double ceill(long double x)
@@ -65,6 +66,18 @@ cdef int block_for_keys(Client c, list keys, long long timeout_ms) except -1:
     srv.blocking_count = len(srv.blocking)
     srv.key_blocked_clients.add(c)
     return 0
+
+
+cdef bint may_serve_from(Client c, int k) noexcept:
+    """May a blocking command take its data from argv[k]? Always on a first
+    run; on a re-run only from the key that was signalled ready, as Redis
+    serves a client from the key whose readiness woke it, not from the
+    first of its keys in argument order."""
+    cdef bytes key = c.ready_key
+    if not c.reprocessing or key is None:
+        return True
+    return (<size_t>len(key) == c.argvlen[k]
+            and memcmp(<const char*>key, c.argv[k], c.argvlen[k]) == 0)
 
 
 def signal_all_blocked_in_db(Server srv, int dbid):
@@ -124,11 +137,13 @@ def handle_ready_keys(Server srv):
                 c.set_args(c.blocked_argv)
                 c.cmd = cmd
                 c.reprocessing = True
+                c.ready_key = entry[1]
                 c.still_blocked = False
                 try:
                     call(c, cmd)
                 finally:
                     c.reprocessing = False
+                    c.ready_key = None
                 if not c.still_blocked:
                     _count_served(c, cmd)
                     unblock_client(c)

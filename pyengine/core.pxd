@@ -62,6 +62,8 @@ cdef enum:
     CLIENT_IN_PAUSE = 1 << 16
     CLIENT_DIRTY_CAS = 1 << 17           # a WATCHed key was modified
     CLIENT_DENY_BLOCKING = 1 << 18       # inside EXEC (or a script): blocking commands don't block
+    CLIENT_SCRIPT = 1 << 19              # the client scripts run their redis.call()s through
+    CLIENT_PROTECTED = 1 << 20           # runs a script that timed out: its input waits (Redis's protectClient)
 
 # why a client is blocked (Client.btype)
 cdef enum:
@@ -104,6 +106,8 @@ cdef class Command:
     cdef public int first_key, last_key, key_step
     cdef public object latency        # latency histogram (Python object, lazy)
     cdef public bint runs_in_multi    # EXEC DISCARD MULTI WATCH QUIT RESET: never queued
+    cdef public object flags_proc     # callable(Client) -> flags for this call (EVAL/FCALL
+                                      # take them from the script's declared flags), or None
 
 
 cdef class Server:
@@ -188,6 +192,15 @@ cdef class Server:
     cdef public bint rdb_compression         # rdbcompression (DUMP and files)
     cdef public bint skip_checksum_validation   # DEBUG SET-SKIP-CHECKSUM-VALIDATION
     cdef public long long stat_dump_payload_sanitizations
+    # scripting (pyengine/script.py): a script is running (time is frozen
+    # for its commands, as Redis freezes it), and once it has run past
+    # busy-reply-threshold the BUSY error other clients get (None otherwise)
+    cdef public bint script_running
+    cdef public object script_busy_error
+    # stat_total_error_replies when the last command call ended (Redis's
+    # prev_err_count): a command failed when errors were counted after it, so
+    # a script's inner commands' errors do not count against the script
+    cdef public long long err_checkpoint
 
     cdef Db* db(self, int i) noexcept
 
@@ -225,6 +238,7 @@ cdef class Client:
     cdef public list blocked_argv        # the blocked command's arguments (re-run when ready)
     cdef public Command blocked_cmd
     cdef public bint reprocessing        # re-running a blocked command now
+    cdef public bytes ready_key          # ... for this key, the one signalled ready
     cdef public bint still_blocked       # ... and it asked to keep waiting
     cdef public long long blocked_since_us
     cdef public object conn              # server-side connection object, or None

@@ -69,6 +69,8 @@ CLIENT_UNIX_SOCKET_FLAG = CLIENT_UNIX_SOCKET
 CLIENT_DIRTY_CAS_FLAG = CLIENT_DIRTY_CAS
 CLIENT_DIRTY_EXEC_FLAG = CLIENT_DIRTY_EXEC
 CLIENT_DENY_BLOCKING_FLAG = CLIENT_DENY_BLOCKING
+CLIENT_SCRIPT_FLAG = CLIENT_SCRIPT
+CLIENT_PROTECTED_FLAG = CLIENT_PROTECTED
 BLOCK_POSTPONE_TYPE = BLOCK_POSTPONE
 BLOCK_KEYS_TYPE = BLOCK_KEYS
 
@@ -322,6 +324,11 @@ cdef class Client:
 
     def reply_error(self, msg):
         add_error_obj(self, msg)
+
+    def reply_error_uncounted(self, bytes msg):
+        """An error reply that INFO errorstats must not count (it was
+        counted where it happened, e.g. a script's refused command)."""
+        resp_error(&self.reply, msg, len(msg))
 
     def reply_int(self, long long v):
         add_int(self, v)

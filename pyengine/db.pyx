@@ -32,7 +32,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from engine.dict cimport (dict_t, pe_entry, dict_find, dict_add_or_find, dict_unlink,
                           dict_free_entry, dict_delete, dict_size, dict_empty, dict_scan,
                           dict_buckets, dict_shrink, dict_rehash_ms, dict_is_rehashing)
-from engine.object cimport robj, obj_free, LRU_CLOCK_MAX
+from engine.object cimport robj, obj_free, LRU_CLOCK_MAX, OBJ_STREAM
 from engine.resp cimport rbuf, rbuf_append, rbuf_free
 from pyengine.core cimport Server, Client, Db, mstime, ustime, lru_clock
 
@@ -334,12 +334,33 @@ cdef bint db_delete(Server srv, Db* db, const char* key, size_t klen) noexcept:
     return True
 
 
+cdef void _signal_flushed_streams(Server srv, int dbid) noexcept:
+    """Before a flush: queue the stream keys clients block on, so blocked
+    XREADGROUP readers learn their stream is gone (Redis's
+    scanDatabaseForDeletedStreams)."""
+    cdef pe_entry* e
+    if srv.blocking_count == 0:
+        return
+    try:
+        for entry in list(srv.blocking):
+            if dbid != -1 and entry[0] != dbid:
+                continue
+            key = entry[1]
+            e = dict_find(srv.dbs[entry[0]].keys, key, len(key))
+            if e != NULL and (<robj*>e.v.ptr).type == OBJ_STREAM and entry not in srv.ready_set:
+                srv.ready_set.add(entry)
+                srv.ready_keys.append(entry)
+    except BaseException:
+        pass
+
+
 cdef long long empty_db(Server srv, int dbid) noexcept:
     """Remove every key of one database (dbid >= 0) or all (-1). Returns the
     number of keys removed."""
     cdef long long removed = 0
     cdef int i
     signal_flushed_db(srv, dbid)
+    _signal_flushed_streams(srv, dbid)
     for i in range(srv.dbnum):
         if dbid != -1 and i != dbid:
             continue

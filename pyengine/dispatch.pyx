@@ -28,7 +28,8 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_CLOSE_AFTER_REPLY, CLIENT_PROTOCOL_ERROR, CLIENT_CLOSE_ASAP,
                             CLIENT_BLOCKED, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP,
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
-                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE)
+                            CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, BLOCK_KEYS, BLOCK_POSTPONE,
+                            CMD_ALLOW_BUSY)
 from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM, MSG_MISCONF
 
 import sys
@@ -152,10 +153,12 @@ cdef int process_command(Client c) except -1:
     return 0
 
 
-cdef bint _denied_by_disk_error(Client c, Command cmd):
+cdef bint _denied_by_disk_error(Client c, Command cmd, unsigned long long flags):
     """While the last bgsave failed (stop-writes-on-bgsave-error): writes,
-    EXEC of a transaction holding a write, and PING are refused."""
-    if cmd.flags & CMD_WRITE or cmd.fullname == "ping":
+    EXEC of a transaction holding a write, and PING are refused. ``flags``
+    are the command's effective flags (a script's declared ones for
+    EVAL/FCALL)."""
+    if flags & CMD_WRITE or cmd.fullname == "ping":
         return True
     if cmd.fullname == "exec" and c.mstate:
         for queued, _argv in c.mstate:
@@ -171,6 +174,7 @@ cdef int _process_command(Client c) except -1:
     cdef Command cmd = lookup_command(srv, c.argv, c.argvlen, c.argc)
     cdef bytes msg
     cdef bint in_multi = (c.flags & CLIENT_MULTI) != 0
+    cdef unsigned long long flags
     c.cmd = cmd
     if cmd is None:
         if in_multi:
@@ -178,6 +182,7 @@ cdef int _process_command(Client c) except -1:
         _reply_unknown(c)
         return 0
     c.lastcmd = cmd
+    flags = cmd.flags
     if (cmd.arity > 0 and cmd.arity != c.argc) or c.argc < -cmd.arity:
         msg = b"ERR wrong number of arguments for '" + cmd.fullname.encode() + b"' command"
         _reject(c, cmd, msg, len(msg))
@@ -196,15 +201,25 @@ cdef int _process_command(Client c) except -1:
         msg = b"ERR Command not allowed inside a transaction"
         _reject(c, cmd, msg, len(msg))
         return 0
-    if srv.maxmemory and ((cmd.flags & CMD_DENYOOM) or (in_multi and not cmd.runs_in_multi)):
+    if cmd.flags_proc is not None:
+        flags = cmd.flags_proc(c)       # EVAL/FCALL: the script's declared flags
+    if (srv.maxmemory and srv.script_busy_error is None and
+            ((flags & CMD_DENYOOM) or (in_multi and not cmd.runs_in_multi))):
+        # (no eviction while a timed-out script holds the server)
         if not srv.instance.free_memory_if_needed():
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
-    if srv.disk_error and _denied_by_disk_error(c, cmd):
+    if srv.disk_error and _denied_by_disk_error(c, cmd, flags):
         _reject(c, cmd, MSG_MISCONF, strlen(MSG_MISCONF))
         return 0
+    if srv.script_busy_error is not None and not (cmd.flags & CMD_ALLOW_BUSY):
+        # a script runs past busy-reply-threshold: only SCRIPT/FUNCTION KILL,
+        # SHUTDOWN NOSAVE and the transaction commands get through
+        msg = srv.script_busy_error
+        _reject(c, cmd, msg, len(msg))
+        return 0
     if srv.client_pause_type and not (c.flags & CLIENT_IN_PAUSE):
-        if srv.client_pause_type == 2 or (cmd.flags & (CMD_WRITE | CMD_MAY_REPLICATE)):
+        if srv.client_pause_type == 2 or (flags & (CMD_WRITE | CMD_MAY_REPLICATE)):
             if srv.instance.pause_client(c):
                 return 0
     if in_multi and not cmd.runs_in_multi:
@@ -216,11 +231,15 @@ cdef int _process_command(Client c) except -1:
 cdef int call(Client c, Command cmd) except -1:
     """Run ``cmd`` for ``c`` and account for it (commandstats, slowlog)."""
     cdef Server srv = c.srv
-    cdef long long prev_errors = srv.stat_total_error_replies
     cdef long long start, duration
-    srv.ustime = ustime()
-    srv.mstime = srv.ustime // 1000
+    cdef object prev_client = srv.current_client
+    if not srv.script_running:
+        # a script's commands all see the time the script started (Redis
+        # freezes it so that keys cannot expire half-way through a script)
+        srv.ustime = ustime()
+        srv.mstime = srv.ustime // 1000
     srv.current_client = c
+    srv.err_checkpoint = srv.stat_total_error_replies
     start = monotonic_us()
     try:
         if cmd.cproc != NULL:
@@ -230,9 +249,12 @@ cdef int call(Client c, Command cmd) except -1:
     except Exception as exc:
         _internal_error(c, cmd, exc)
     duration = monotonic_us() - start
-    srv.current_client = None
-    if srv.stat_total_error_replies > prev_errors:
+    srv.current_client = prev_client
+    # errors counted since the last command call ended (commands a script
+    # ran have moved the checkpoint past their own errors)
+    if srv.stat_total_error_replies > srv.err_checkpoint:
         cmd.failed_calls += 1
+    srv.err_checkpoint = srv.stat_total_error_replies
     if (c.flags & CLIENT_BLOCKED and c.btype == BLOCK_KEYS) or c.reprocessing:
         return 0          # a blocked command is counted once, when it ends (blocked.pyx)
     cmd.calls += 1

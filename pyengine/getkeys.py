@@ -131,6 +131,66 @@ def _set_getkeys(cmd, args):
     return [(1, ["OW", "update"])]
 
 
+def _xread_getkeys(cmd, args):
+    """XREAD / XREADGROUP (xreadGetKeys): the keys after the STREAMS option,
+    skipping the options' arguments ("STREAMS" may also be a group or key
+    name); none when the stream/ID list is missing or unbalanced."""
+    argc = len(args)
+    streams_pos = -1
+    i = 1
+    while i < argc:
+        arg = args[i].split(b"\0", 1)[0].lower()
+        if arg in (b"block", b"count"):
+            i += 1
+        elif arg == b"group":
+            i += 2
+        elif arg == b"noack":
+            pass
+        elif arg == b"streams":
+            streams_pos = i
+            break
+        else:
+            break
+        i += 1
+    num = argc - streams_pos - 1 if streams_pos != -1 else 0
+    if streams_pos == -1 or num == 0 or num % 2:
+        return []
+    num //= 2
+    return [(k, []) for k in range(streams_pos + 1, argc - num)]
+
+
+def _sort_getkeys(cmd, args):
+    """SORT (Redis's sortGetKeys): the sorted key, and the destination of
+    the last STORE that has an argument after it. Options are skipped with
+    their arguments (LIMIT 2, GET 1, BY 1) so that a pattern spelled
+    "store" is not taken for the keyword; an unknown word counts as an
+    option without arguments. BY/GET patterns name keys too, but only once
+    the data is known: they are not reported, as in Redis."""
+    keys = [(1, ["RO", "access"])]
+    store = None
+    skip = {b"limit": 2, b"get": 1, b"by": 1}
+    i = 2
+    while i < len(args):
+        word = args[i].split(b"\0", 1)[0].lower()
+        if word in skip:
+            i += skip[word]
+        elif word == b"store" and i + 1 < len(args):
+            store = i + 1
+        i += 1
+    if store is not None:
+        keys.append((store, ["OW", "update"]))
+    return keys
+
+
+def _sort_ro_getkeys(cmd, args):
+    """SORT_RO: only the sorted key (it has no STORE)."""
+    return [(1, ["RO", "access"])]
+
+
 GETKEYS_PROCS = {
     "set": _set_getkeys,
+    "xread": _xread_getkeys,
+    "xreadgroup": _xread_getkeys,
+    "sort": _sort_getkeys,
+    "sort_ro": _sort_ro_getkeys,
 }

@@ -128,6 +128,8 @@ class Instance:
         self.srv.config = self.config
         self.srv.log = self.log
         table.build(self.srv, procs.all_procs())
+        for name, flags_proc in procs.all_flags_procs().items():
+            self.srv.commands_by_name[name].flags_proc = flags_proc
         self.slowlog = SlowLog(self)
         self.srv.slowlog = self.slowlog
         self.run_id = os.urandom(20).hex()
@@ -137,6 +139,7 @@ class Instance:
         self.log_to_logging = False     # embedded engines log through Python logging
         self.shutdown_requested = None  # set by SHUTDOWN / signals: flags dict
         self.stat_peak_memory = 0
+        self.scripting = None           # pyengine.script.Scripting, created on first use
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
         self.client_reset_hooks = [multi.reset_client, blocked.reset_client]

@@ -24,6 +24,7 @@ Values written (``rdb_object_type`` gives the type byte)::
                                                 compressed node as its LZF blob
     set   intset          11  SET_INTSET        the intset blob as a string
     set   hashtable        2  SET               <n> <member>*
+    zset  listpack        17  ZSET_LISTPACK     the listpack as a string
     zset  skiplist         5  ZSET_2            <n> (<member> <binary double>)*
                                                 from the highest score down
     hash  listpack        16  HASH_LISTPACK     the listpack as a string
@@ -32,16 +33,18 @@ Values written (``rdb_object_type`` gives the type byte)::
 The listpack, intset and quicklist engines keep Redis's exact bytes and
 node layout, so DUMP of those encodings is byte-identical to Redis's; a
 hashtable's order depends on the hash seed (Redis's too), so those payloads
-only match as contents. Sorted sets are all skiplists until the listpack
-encoding lands (LISTPACK marks in this file say where it plugs in).
+only match as contents.
 
 Loading accepts every type Redis 7.0 loads (also the older ones: the plain
 LIST, ziplist lists/hashes/zsets, quicklist v1 of ziplists, zipmap hashes,
 the text-double ZSET) and converts like Redis: an intset over
 set-max-intset-entries becomes a hashtable, a hash listpack over
 hash-max-listpack-entries a hashtable, a loaded HASH stays a listpack while
-its fields fit hash-max-listpack-value, quicklist nodes keep their layout,
-lists of plain elements are pushed with the current node size.
+its fields fit hash-max-listpack-value, a zset listpack (or ziplist) over
+zset-max-listpack-entries becomes a skiplist, a loaded ZSET/ZSET_2 becomes
+a listpack when its count and longest member fit the zset-max-listpack-*
+limits, quicklist nodes keep their layout, lists of plain elements are
+pushed with the current node size.
 
 Validation: every blob is checked before anything walks it, whatever
 ``sanitize-dump-payload`` says: listpacks entry by entry (encodings,
@@ -97,7 +100,8 @@ from pyengine.t_hash cimport (hash_from_listpack, hash_new_ht, hash_ht_add, hash
                               hash_convert, hash_length)
 from pyengine.t_set cimport (set_create_intset, set_create_ht, set_from_intset,
                              set_convert_to_ht)
-from pyengine.t_zset cimport zset_new_skiplist
+from pyengine.t_zset cimport (zset_new_skiplist, zset_from_listpack,
+                              zset_convert_to_listpack_if_needed)
 from pyengine.msgs cimport (MSG_BUSYKEY, MSG_BAD_DATA_FORMAT, MSG_DUMP_PAYLOAD, MSG_INVALID_TTL,
                             MSG_INVALID_IDLETIME, MSG_INVALID_FREQ)
 
@@ -452,12 +456,16 @@ cdef double _lp_score(uchar* p) noexcept nogil:
     return strtod(buf, NULL)
 
 
-cdef robj* _zset_from_listpack(rdb_reader* r, uchar* lp, size_t start) noexcept:
-    """A skiplist zset from a validated member/score listpack (freed here).
-    LISTPACK: keep the listpack when it is within the zset-max-listpack-*
-    limits once that encoding exists."""
-    cdef robj* o = zset_new_skiplist()
-    cdef zset_t* zs = <zset_t*>o.u.ptr
+cdef robj* _zset_from_listpack(Server srv, rdb_reader* r, uchar* lp, size_t start) noexcept:
+    """A sorted set from a validated member/score listpack (owned from here
+    on, freed on failure), as Redis 7.0 loads ZSET_ZIPLIST / ZSET_LISTPACK:
+    kept as a listpack, or a skiplist when it holds more than
+    zset-max-listpack-entries members. A NaN score is refused (Redis would
+    load it and then compare with it); members must be unique before they
+    go into a skiplist (a kept listpack is only checked for duplicates when
+    sanitizing, as in Redis). O(n), O(n log n) for a skiplist."""
+    cdef robj* o
+    cdef zset_t* zs
     cdef uchar* p = lp_first(lp)
     cdef uchar* sp
     cdef const char* m
@@ -466,8 +474,21 @@ cdef robj* _zset_from_listpack(rdb_reader* r, uchar* lp, size_t start) noexcept:
     cdef char buf[24]
     cdef double score
     cdef bint added
-    if lp_length(lp) // 2 > DICT_PRESIZE_MIN:
-        dict_expand(zs.dict, lp_length(lp) // 2)
+    cdef unsigned long count = lp_length(lp) // 2
+    if count <= <unsigned long>srv.zset_max_listpack_entries:
+        while p != NULL:
+            sp = lp_next(lp, p)
+            if isnan(_lp_score(sp)):
+                lp_free(lp)
+                r.pos = start
+                rdbr_fail(r, RDBR_CORRUPT, b"zset with NAN score detected")
+                return NULL
+            p = lp_next(lp, sp)
+        return zset_from_listpack(lp)
+    o = zset_new_skiplist()
+    zs = <zset_t*>o.u.ptr
+    if count > DICT_PRESIZE_MIN:
+        dict_expand(zs.dict, count)
     while p != NULL:
         sp = lp_next(lp, p)
         m = lp_get(p, &n, &v)
@@ -493,11 +514,12 @@ cdef robj* _zset_from_listpack(rdb_reader* r, uchar* lp, size_t start) noexcept:
 
 
 cdef robj* _load_zset(Server srv, rdb_reader* r, int rdbtype, bint* empty) noexcept:
-    """ZSET (text doubles) and ZSET_2 (binary doubles): <n> (<member> <score>)*.
-    LISTPACK: convert to a listpack after loading when the count and the
-    longest member fit zset-max-listpack-entries/-value (as Redis does)."""
+    """ZSET (text doubles) and ZSET_2 (binary doubles): <n> (<member> <score>)*
+    into a skiplist, converted to a listpack afterwards when the count and
+    the longest member fit zset-max-listpack-entries/-value (as Redis 7.0
+    does: the file's order is not the set's, so the conversion comes last)."""
     cdef uint64_t n
-    cdef size_t sl, start
+    cdef size_t sl, start, maxelelen = 0, totelelen = 0
     cdef const char* s
     cdef double score
     cdef bint added, ok
@@ -533,9 +555,13 @@ cdef robj* _load_zset(Server srv, rdb_reader* r, int rdbtype, bint* empty) noexc
             r.pos = start
             rdbr_fail(r, RDBR_CORRUPT, b"duplicate zset fields detected")
             break
+        if sl > maxelelen:
+            maxelelen = sl
+        totelelen += sl
     if r.err:
         obj_free(o)
         return NULL
+    zset_convert_to_listpack_if_needed(srv, o, maxelelen, totelelen)
     return o
 
 
@@ -706,7 +732,7 @@ cdef robj* _load_blob_type(Server srv, rdb_reader* r, int rdbtype, bint deep,
         empty[0] = True
         return NULL
     if rdbtype == RDB_TYPE_ZSET_ZIPLIST or rdbtype == RDB_TYPE_ZSET_LISTPACK:
-        return _zset_from_listpack(r, lp, start)
+        return _zset_from_listpack(srv, r, lp, start)
     o = hash_from_listpack(lp)
     if <long long>hash_length(o) > srv.hash_max_listpack_entries:
         hash_convert(o)
@@ -1264,17 +1290,18 @@ def py_dump(Server srv, int dbid, bytes key):
 
 def serialized_length(Server srv, int dbid, bytes key):
     """rdbSavedObjectLen: bytes the value takes in an RDB file (without
-    its type byte and key), with the current rdbcompression setting."""
+    its type byte and key), with the current rdbcompression setting; None
+    for a missing key or a value that cannot be saved."""
     cdef robj* o = _peek(srv, dbid, key)
     cdef rdb_writer w
     cdef size_t n
     if o == NULL:
         return None
     rdbw_init_mem(&w, srv.rdb_compression)
-    rdb_save_value(&w, o)
+    ok = rdb_save_value(&w, o) == 0
     n = w.len
     rdbw_release(&w)
-    return n
+    return n if ok else None
 
 
 PROCS = {

@@ -60,7 +60,7 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_bulk_ll, arg_is, get_ll_or_reply, get_range_or_reply, check_type,
                             add_deferred_len, set_deferred_array, proc_capsule)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
-from pyengine.blocked cimport may_block, block_for_keys, get_timeout_or_reply
+from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
 cdef enum:
@@ -678,6 +678,8 @@ cdef int _first_list(Client c, int first, int numkeys) noexcept:
     cdef int k
     cdef robj* o
     for k in range(first, first + numkeys):
+        if not may_serve_from(c, k):
+            continue
         o = lookup_write(c, c.argv[k], c.argvlen[k])
         if o == NULL:
             continue

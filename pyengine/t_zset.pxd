@@ -2,6 +2,7 @@
 # Design at the top of t_zset.pyx.
 
 from engine.object cimport robj
+from engine.listpack cimport uchar
 from engine.zset cimport zslnode, zrangespec, zlexrangespec
 from pyengine.core cimport Server
 
@@ -18,19 +19,27 @@ cdef enum:
     ZADD_OUT_ADDED = 1 << 2
     ZADD_OUT_UPDATED = 1 << 3
 
-# A position in a sorted set, whatever its encoding.
+# A position in a sorted set, whatever its encoding. Exactly one of
+# ``node`` / ``eptr`` is used (the other stays NULL); both NULL past the end.
 ctypedef struct zcursor:
     robj* o
-    zslnode* node               # skiplist: the current node (NULL past the end)
-    # LISTPACK: the listpack encoding keeps its element/score pointers here
+    zslnode* node               # skiplist: the current node
+    uchar* eptr                 # listpack: the member entry ...
+    uchar* sptr                 # ... and its score entry
     char buf[24]                # room for an integer member formatted as text
 
 cdef robj* zset_new_skiplist() noexcept nogil
+cdef robj* zset_new_listpack() noexcept nogil
+cdef robj* zset_from_listpack(uchar* lp) noexcept nogil
 cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept
+cdef void zset_convert_to_skiplist(robj* o) noexcept nogil
+cdef void zset_convert_to_listpack(robj* o) noexcept nogil
+cdef void zset_convert_to_listpack_if_needed(Server srv, robj* o, size_t maxelelen,
+                                             size_t totelelen) noexcept
 cdef unsigned long zset_length(robj* o) noexcept nogil
 cdef bint zset_score(robj* o, const char* m, size_t n, double* score) noexcept nogil
-cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
-                   int* out_flags, double* newscore) noexcept nogil
+cdef bint zset_add(Server srv, robj* o, double score, const char* m, size_t n, int in_flags,
+                   int* out_flags, double* newscore) noexcept
 cdef bint zset_del(robj* o, const char* m, size_t n) noexcept nogil
 cdef long long zset_rank(robj* o, const char* m, size_t n, bint reverse) noexcept nogil
 cdef unsigned long zset_count_in_range(robj* o, zrangespec* r) noexcept nogil
@@ -44,6 +53,6 @@ cdef const char* zcur_member(zcursor* cur, size_t* n) noexcept nogil
 cdef double zcur_score(zcursor* cur) noexcept nogil
 
 cdef inline bint zcur_valid(zcursor* cur) noexcept nogil:
-    return cur.node != NULL
+    return cur.node != NULL or cur.eptr != NULL
 
 

@@ -4,14 +4,33 @@ Layers, each with its own prefix (as in Redis's t_zset.c):
 
 * ``engine/zset``: the "skiplist" encoding, a skiplist plus a member ->
   score dict (``zsl_*``, ``zs_*``), and score / lex range parsing.
+* here, ``zzl_*``: the "listpack" encoding (engine/listpack), Redis 7.0's
+  for small sets: member, score, member, score ... in score order (ties by
+  member bytes), each score written as Redis writes it (an integer
+  encoding when it is an integer within +-LLONG_MAX/2, else its "%.17g"
+  text), so the bytes are Redis's own (DUMP/RDB)::
+
+      | hdr | "a" | 1 | "b" | "1.5" | "c" | "inf" | 0xFF |
+
 * here, ``zset_*`` and ``zcur_*``: the **encoding-agnostic** sorted set API on
-  a value object (robj). Commands only use this layer (and the range specs),
-  never the encoding's structures, so the second encoding Redis uses,
-  ``listpack`` (small sets: at most zset-max-listpack-entries members of at
-  most zset-max-listpack-value bytes), is added inside these functions
-  alone. Every place that needs a listpack branch or a conversion is marked
-  ``LISTPACK:``. Until then every sorted set is a skiplist, and OBJECT
-  ENCODING answers "skiplist" at every size.
+  a value object (robj), switching on ``o.encoding``. Commands only use
+  this layer (and the range specs), never an encoding's structures.
+
+Encodings and conversions, exactly where Redis 7.0 converts:
+
+* creation: ZADD makes a listpack unless zset-max-listpack-entries is 0 or
+  the first member is longer than zset-max-listpack-value; ZRANGESTORE
+  makes a skiplist only for a rank range longer than the entries limit;
+  ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE build a skiplist and convert it to a
+  listpack when the result fits both limits (the longest member decides).
+* ``zset_add`` converts a listpack to a skiplist *before* adding a member
+  that would make it longer than zset-max-listpack-entries, or that is
+  longer than zset-max-listpack-value (ZADD, ZINCRBY, ZRANGESTORE filling).
+* nothing converts a skiplist back (deletions included), and COPY keeps
+  the encoding.
+
+Costs: skiplist O(log n) per lookup/update, listpack O(n) walks (n <= 128
+by default); a listpack lookup by member compares every other entry.
 * ``zcursor``: a position in a sorted set (seek by rank, by first/last
   element of a score or lex range; step forwards or backwards; read member
   and score). Ranges, pops and the ZUNION family's iteration use it.
@@ -28,24 +47,38 @@ created on the paths of ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZRANK, ZCARD,
 ZCOUNT, the ZRANGE family or the pops; Python appears only in error texts
 that name the command and in DEBUG DIGEST.
 
+ZSCAN answers a listpack whole (cursor 0, each score as the listpack stores
+it: "100000000000000000", not "1e+17") and walks a skiplist's dict with the
+SCAN cursor (pyengine/scan), scores as Redis's scanCallback prints them
+("%.17Lg"). BZPOPMIN/BZPOPMAX/BZMPOP follow the blocking list commands
+(pyengine/blocked): try the pop, else park the client; a write to one of
+its keys re-runs the command.
+
 Keyspace rules: a sorted set that becomes empty is deleted; in-place
 modifications call ``signal_modified_key`` (WATCH) and add to
 ``srv.dirty`` the way Redis does (per element added, updated or removed;
 once per STORE).
 """
 
-from libc.string cimport memcpy
-from libc.stdlib cimport qsort
-from libc.math cimport isnan
-from libc.limits cimport LLONG_MAX
+from libc.string cimport memcpy, memcmp
+from libc.stdlib cimport qsort, strtod
+from libc.math cimport isnan, INFINITY
+from libc.stdio cimport snprintf
+from libc.limits cimport LLONG_MAX, LONG_MAX
 from libc.stdint cimport int64_t
+from cpython.bytes cimport PyBytes_FromStringAndSize
 
-from engine._mem cimport mem_alloc, mem_calloc, mem_free
+from engine._mem cimport mem_alloc, mem_calloc, mem_free, mem_usable
 from engine.dict cimport (pe_entry, dict_t, dict_create, dict_release, dict_find, dict_add_or_find,
-                          dict_fair_random, engine_random)
+                          dict_fair_random, dict_expand, engine_random)
+from engine.listpack cimport (uchar, lp_new, lp_free, lp_dup, lp_bytes, lp_length, lp_safe_to_add,
+                              lp_first, lp_last, lp_next, lp_prev, lp_seek, lp_get, lp_get_str,
+                              lp_eq, lp_find, lp_insert, lp_insert_int, lp_append, lp_append_int,
+                              lp_delete_range, lp_delete_range_with_entry, LP_BEFORE, LP_AFTER,
+                              LP_INTBUF_SIZE)
 from engine.object cimport (robj, obj_free, obj_register_type, OBJ_ZSET, OBJ_SET, ENC_SKIPLIST,
-                            PE_OBJ_HEADER)
-from engine.util cimport d2string, MAX_D2STRING_CHARS
+                            ENC_LISTPACK, PE_OBJ_HEADER)
+from engine.util cimport d2string, double2ll, stringmatch, MAX_D2STRING_CHARS
 from engine.object cimport ENC_INTSET, pe_fmt_i64
 from pyengine.t_set cimport set_iter, set_iter_init, set_iter_next, set_iter_release, set_size, set_is_member
 from engine.zset cimport (zset_t, zslnode, zrangespec, zlexrangespec, zs_create, zs_release, zs_dup,
@@ -55,14 +88,19 @@ from engine.zset cimport (zset_t, zslnode, zrangespec, zlexrangespec, zs_create,
                           zs_insert, zsl_get_by_rank, zsl_get_rank, zsl_first_in_range,
                           zsl_last_in_range, zsl_first_in_lex_range, zsl_last_in_lex_range,
                           zsl_parse_range, zsl_parse_lex_range, zsl_value_gte_min,
-                          zsl_value_lte_max, zsl_lex_gte_min, zsl_lex_lte_max)
-from pyengine.core cimport (Client, Server, add_bulk, add_int, add_null, add_null_array, add_error,
-                            add_error_obj, add_array, add_double, add_syntax_error, arg_is,
-                            check_type, get_ll_or_reply, get_range_or_reply, get_double_or_reply,
-                            add_deferred_len, set_deferred_array, proc_capsule,
-                            CLIENT_CLOSE_ASAP)
+                          zsl_value_lte_max, zsl_lex_gte_min, zsl_lex_lte_max,
+                          zsl_range_is_empty, zsl_lex_range_is_empty)
+from pyengine.core cimport (Client, Server, add_bulk, add_bulk_ll, add_int, add_null,
+                            add_null_array, add_error, add_error_obj, add_array, add_double,
+                            add_syntax_error, arg_is, check_type, get_ll_or_reply,
+                            get_range_or_reply, get_double_or_reply, add_deferred_len,
+                            set_deferred_array, proc_capsule, CLIENT_CLOSE_ASAP)
 from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
                           signal_modified_key)
+from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
+                            scan_batch_init, scan_batch_add, scan_batch_next, scan_batch_free,
+                            scan_dict)
+from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
 from pyengine.msgs cimport (MSG_WRONGTYPE, MSG_MUST_BE_POSITIVE, MSG_ZADD_XX_NX, MSG_ZADD_GT_LT_NX,
                             MSG_ZADD_INCR_PAIR, MSG_ZSCORE_NAN, MSG_ZRANGE_NOT_FLOAT,
                             MSG_ZRANGE_NOT_LEX, MSG_ZRANGE_LIMIT_RANK, MSG_ZRANGE_WITHSCORES_LEX,
@@ -76,65 +114,347 @@ cdef inline zset_t* _zs(robj* o) noexcept nogil:
     return <zset_t*>o.u.ptr
 
 
-cdef robj* zset_new_skiplist() noexcept nogil:
-    """A new empty sorted set object in the "skiplist" encoding."""
+cdef inline uchar* _lp(robj* o) noexcept nogil:
+    return <uchar*>o.u.ptr
+
+
+cdef inline robj* _zset_obj(int encoding, void* ptr) noexcept nogil:
     cdef robj* o = <robj*>mem_alloc(PE_OBJ_HEADER + sizeof(void*))
     o.type = OBJ_ZSET
-    o.encoding = ENC_SKIPLIST
+    o.encoding = encoding
     o.flags = 0
     o.pad = 0
     o.lru = 0
-    o.u.ptr = <void*>zs_create()
+    o.u.ptr = ptr
     return o
+
+
+cdef robj* zset_new_skiplist() noexcept nogil:
+    """A new empty sorted set object in the "skiplist" encoding."""
+    return _zset_obj(ENC_SKIPLIST, <void*>zs_create())
+
+
+cdef robj* zset_new_listpack() noexcept nogil:
+    """A new empty sorted set object in the "listpack" encoding."""
+    return _zset_obj(ENC_LISTPACK, <void*>lp_new(0))
+
+
+cdef robj* zset_from_listpack(uchar* lp) noexcept nogil:
+    """A sorted set object in the "listpack" encoding around ``lp`` (taken
+    over: member, score pairs in the zzl order; RDB loading)."""
+    return _zset_obj(ENC_LISTPACK, <void*>lp)
 
 
 cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept:
     """A new empty sorted set for about ``size_hint`` members of at most
-    ``maxelelen`` bytes, in the encoding Redis would start with.
-
-    LISTPACK: return a listpack unless size_hint >
-    srv.zset_max_listpack_entries, maxelelen > srv.zset_max_listpack_value or
-    zset_max_listpack_entries == 0 (ZADD: createZsetListpackObject)."""
-    return zset_new_skiplist()
+    ``maxelelen`` bytes, in the encoding Redis 7.0 starts with: a skiplist
+    when zset-max-listpack-entries is 0 or either figure is over its limit,
+    else a listpack. ZADD passes 1 and the first member's length (a ZADD
+    of many members starts as a listpack and converts while adding, so
+    repeated members do not force a skiplist); ZRANGESTORE passes the
+    rank range's length, 0 when unknown."""
+    if (srv.zset_max_listpack_entries == 0 or
+            size_hint > <size_t>srv.zset_max_listpack_entries or
+            maxelelen > <size_t>srv.zset_max_listpack_value):
+        return zset_new_skiplist()
+    return zset_new_listpack()
 
 
 cdef void _zset_obj_free(robj* o) noexcept nogil:
-    # LISTPACK: mem_free(o.u.ptr)
-    zs_release(_zs(o))
+    if o.encoding == ENC_LISTPACK:
+        lp_free(_lp(o))
+    else:
+        zs_release(_zs(o))
 
 
 cdef size_t _zset_obj_usage(robj* o) noexcept nogil:
-    # LISTPACK: mem_usable(o.u.ptr)
+    if o.encoding == ENC_LISTPACK:
+        return mem_usable(o.u.ptr)
     return zs_mem_usage(_zs(o))
 
 
 cdef robj* _zset_obj_dup(robj* o) noexcept nogil:
     """COPY: same encoding as the original (zsetDup)."""
-    cdef robj* d = <robj*>mem_alloc(PE_OBJ_HEADER + sizeof(void*))
-    d.type = OBJ_ZSET
-    d.encoding = o.encoding
-    d.flags = 0
-    d.pad = 0
-    d.lru = 0
-    # LISTPACK: copy the listpack bytes
-    d.u.ptr = <void*>zs_dup(_zs(o))
-    return d
+    if o.encoding == ENC_LISTPACK:
+        return _zset_obj(ENC_LISTPACK, <void*>lp_dup(_lp(o)))
+    return _zset_obj(ENC_SKIPLIST, <void*>zs_dup(_zs(o)))
 
 
 obj_register_type(OBJ_ZSET, _zset_obj_free, _zset_obj_usage, _zset_obj_dup)
 
 
+# ---- listpack encoding (zzl_*) -------------------------------------------------------------
+#
+# Members and scores alternate, in score order then member bytes:
+#
+#     | hdr | member 1 | score 1 | member 2 | score 2 | ... | 0xFF |
+#
+# A score that is an integer within +-LLONG_MAX/2 (double2ll) is stored with
+# a listpack integer encoding, any other as its "%.17g" text ("inf",
+# "-inf"), exactly as Redis writes it, so the bytes are Redis's (DUMP, RDB).
+# Reading a score back is strtod of the text (exact: "%.17g" round-trips) or
+# the integer. Every operation walks the listpack: O(n) for n <= 128 by
+# default. Functions that change a listpack return its new address.
+
+cdef double zzl_get_score(uchar* sptr) noexcept nogil:
+    """The score stored in entry ``sptr`` (zzlGetScore)."""
+    cdef size_t n
+    cdef long long v
+    cdef char buf[128]
+    cdef const char* s = lp_get(sptr, &n, &v)
+    if s == NULL:
+        return <double>v
+    if n > sizeof(buf) - 1:
+        n = sizeof(buf) - 1
+    memcpy(buf, s, n)
+    buf[n] = 0
+    return strtod(buf, NULL)
+
+
+cdef int zzl_compare(uchar* eptr, const char* m, size_t n) noexcept nogil:
+    """Order of the member at ``eptr`` against m[:n]: memcmp, then length."""
+    cdef char buf[LP_INTBUF_SIZE]
+    cdef size_t vlen
+    cdef const char* v = lp_get_str(eptr, buf, &vlen)
+    cdef size_t minlen = vlen if vlen < n else n
+    cdef int c = memcmp(v, m, minlen) if minlen else 0
+    if c != 0:
+        return c
+    return (vlen > n) - (vlen < n)
+
+
+cdef uchar* zzl_insert_at(uchar* lp, uchar* eptr, const char* m, size_t n,
+                          double score) noexcept nogil:
+    """Insert the pair before the member entry ``eptr`` (append when NULL)."""
+    cdef long long ll
+    cdef char sbuf[MAX_D2STRING_CHARS]
+    cdef int slen = 0
+    cdef bint isint = double2ll(score, &ll)
+    cdef uchar* sptr
+    if not isint:
+        slen = d2string(sbuf, sizeof(sbuf), score)
+    if eptr == NULL:
+        lp = lp_append(lp, m, n)
+        if isint:
+            return lp_append_int(lp, ll)
+        return lp_append(lp, sbuf, <size_t>slen)
+    lp = lp_insert(lp, m, n, eptr, LP_BEFORE, &sptr)
+    if isint:
+        return lp_insert_int(lp, ll, sptr, LP_AFTER, NULL)
+    return lp_insert(lp, sbuf, <size_t>slen, sptr, LP_AFTER, NULL)
+
+
+cdef uchar* zzl_insert(uchar* lp, const char* m, size_t n, double score) noexcept nogil:
+    """Insert a member that is not present, in order (zzlInsert). Appending
+    after the last pair is checked first (ascending inserts, conversions)."""
+    cdef uchar* eptr
+    cdef uchar* sptr = lp_last(lp)
+    cdef double s
+    if sptr != NULL:
+        eptr = lp_prev(lp, sptr)
+        s = zzl_get_score(sptr)
+        if s < score or (s == score and zzl_compare(eptr, m, n) < 0):
+            return zzl_insert_at(lp, NULL, m, n, score)
+    eptr = lp_first(lp)
+    while eptr != NULL:
+        sptr = lp_next(lp, eptr)
+        s = zzl_get_score(sptr)
+        if s > score or (s == score and zzl_compare(eptr, m, n) > 0):
+            return zzl_insert_at(lp, eptr, m, n, score)
+        eptr = lp_next(lp, sptr)
+    return zzl_insert_at(lp, NULL, m, n, score)
+
+
+cdef uchar* zzl_find(uchar* lp, const char* m, size_t n, double* score) noexcept nogil:
+    """The member entry of m[:n] (and its score), or NULL."""
+    cdef uchar* eptr = lp_first(lp)
+    if eptr == NULL:
+        return NULL
+    eptr = lp_find(lp, eptr, m, n, 1)
+    if eptr != NULL and score != NULL:
+        score[0] = zzl_get_score(lp_next(lp, eptr))
+    return eptr
+
+
+cdef inline void zzl_next(uchar* lp, uchar** eptr, uchar** sptr) noexcept nogil:
+    eptr[0] = lp_next(lp, sptr[0])
+    sptr[0] = lp_next(lp, eptr[0]) if eptr[0] != NULL else NULL
+
+
+cdef inline void zzl_prev(uchar* lp, uchar** eptr, uchar** sptr) noexcept nogil:
+    sptr[0] = lp_prev(lp, eptr[0])
+    eptr[0] = lp_prev(lp, sptr[0]) if sptr[0] != NULL else NULL
+
+
+cdef inline bint zzl_lex_gte_min(uchar* eptr, zlexrangespec* r) noexcept nogil:
+    cdef char buf[LP_INTBUF_SIZE]
+    cdef size_t n
+    cdef const char* m = lp_get_str(eptr, buf, &n)
+    return zsl_lex_gte_min(m, n, r)
+
+
+cdef inline bint zzl_lex_lte_max(uchar* eptr, zlexrangespec* r) noexcept nogil:
+    cdef char buf[LP_INTBUF_SIZE]
+    cdef size_t n
+    cdef const char* m = lp_get_str(eptr, buf, &n)
+    return zsl_lex_lte_max(m, n, r)
+
+
+cdef bint zzl_is_in_range(uchar* lp, zrangespec* r) noexcept nogil:
+    """Some pair may be in ``r``: not empty by itself, last score >= min and
+    first score <= max."""
+    cdef uchar* p
+    if zsl_range_is_empty(r):
+        return False
+    p = lp_last(lp)
+    if p == NULL or not zsl_value_gte_min(zzl_get_score(p), r):
+        return False
+    p = lp_next(lp, lp_first(lp))
+    return zsl_value_lte_max(zzl_get_score(p), r)
+
+
+cdef uchar* zzl_first_in_range(uchar* lp, zrangespec* r) noexcept nogil:
+    """The first member entry whose score is in ``r``, or NULL."""
+    cdef uchar* eptr
+    cdef uchar* sptr
+    cdef double s
+    if not zzl_is_in_range(lp, r):
+        return NULL
+    eptr = lp_first(lp)
+    while eptr != NULL:
+        sptr = lp_next(lp, eptr)
+        s = zzl_get_score(sptr)
+        if zsl_value_gte_min(s, r):
+            return eptr if zsl_value_lte_max(s, r) else NULL
+        eptr = lp_next(lp, sptr)
+    return NULL
+
+
+cdef uchar* zzl_last_in_range(uchar* lp, zrangespec* r) noexcept nogil:
+    """The last member entry whose score is in ``r``, or NULL."""
+    cdef uchar* sptr
+    cdef double s
+    if not zzl_is_in_range(lp, r):
+        return NULL
+    sptr = lp_last(lp)
+    while sptr != NULL:
+        s = zzl_get_score(sptr)
+        if zsl_value_lte_max(s, r):
+            return lp_prev(lp, sptr) if zsl_value_gte_min(s, r) else NULL
+        sptr = lp_prev(lp, lp_prev(lp, sptr))
+    return NULL
+
+
+cdef bint zzl_is_in_lex_range(uchar* lp, zlexrangespec* r) noexcept nogil:
+    cdef uchar* p
+    if zsl_lex_range_is_empty(r):
+        return False
+    p = lp_last(lp)
+    if p == NULL or not zzl_lex_gte_min(lp_prev(lp, p), r):
+        return False
+    return zzl_lex_lte_max(lp_first(lp), r)
+
+
+cdef uchar* zzl_first_in_lex_range(uchar* lp, zlexrangespec* r) noexcept nogil:
+    """The first member entry in the lex range walking from the start (the
+    walk stops at the first member >= min: with mixed scores the listpack
+    order decides, as in Redis)."""
+    cdef uchar* eptr
+    if not zzl_is_in_lex_range(lp, r):
+        return NULL
+    eptr = lp_first(lp)
+    while eptr != NULL:
+        if zzl_lex_gte_min(eptr, r):
+            return eptr if zzl_lex_lte_max(eptr, r) else NULL
+        eptr = lp_next(lp, lp_next(lp, eptr))
+    return NULL
+
+
+cdef uchar* zzl_last_in_lex_range(uchar* lp, zlexrangespec* r) noexcept nogil:
+    cdef uchar* eptr
+    cdef uchar* sptr
+    if not zzl_is_in_lex_range(lp, r):
+        return NULL
+    sptr = lp_last(lp)
+    eptr = lp_prev(lp, sptr)
+    while eptr != NULL:
+        if zzl_lex_lte_max(eptr, r):
+            return eptr if zzl_lex_gte_min(eptr, r) else NULL
+        sptr = lp_prev(lp, eptr)
+        eptr = lp_prev(lp, sptr) if sptr != NULL else NULL
+    return NULL
+
+
+# ---- encoding conversions ------------------------------------------------------------------
+
+cdef void zset_convert_to_skiplist(robj* o) noexcept nogil:
+    """listpack -> skiplist (zsetConvert), in place. O(n log n)."""
+    cdef uchar* lp
+    cdef zset_t* zs
+    cdef uchar* eptr
+    cdef uchar* sptr
+    cdef const char* m
+    cdef size_t n
+    cdef char buf[LP_INTBUF_SIZE]
+    if o.encoding != ENC_LISTPACK:
+        return
+    lp = _lp(o)
+    zs = zs_create()
+    eptr = lp_first(lp)
+    while eptr != NULL:
+        sptr = lp_next(lp, eptr)
+        m = lp_get_str(eptr, buf, &n)
+        zs_insert(zs, m, n, zzl_get_score(sptr))
+        eptr = lp_next(lp, sptr)
+    lp_free(lp)
+    o.u.ptr = <void*>zs
+    o.encoding = ENC_SKIPLIST
+
+
+cdef void zset_convert_to_listpack(robj* o) noexcept nogil:
+    """skiplist -> listpack (zsetConvert), in place: the pairs appended in
+    skiplist order. O(n) appends."""
+    cdef zset_t* zs
+    cdef uchar* lp
+    cdef zslnode* x
+    if o.encoding != ENC_SKIPLIST:
+        return
+    zs = _zs(o)
+    lp = lp_new(0)
+    x = zs.zsl.header.level[0].forward
+    while x != NULL:
+        lp = zzl_insert_at(lp, NULL, x.ent.key, x.ent.klen, x.score)
+        x = x.level[0].forward
+    zs_release(zs)
+    o.u.ptr = <void*>lp
+    o.encoding = ENC_LISTPACK
+
+
+cdef void zset_convert_to_listpack_if_needed(Server srv, robj* o, size_t maxelelen,
+                                             size_t totelelen) noexcept:
+    """A STORE result back to a listpack when it fits the limits
+    (zsetConvertToListpackIfNeeded: ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE)."""
+    if o.encoding != ENC_SKIPLIST:
+        return
+    if (zs_length(_zs(o)) <= <unsigned long>srv.zset_max_listpack_entries and
+            maxelelen <= <size_t>srv.zset_max_listpack_value and
+            lp_safe_to_add(NULL, totelelen)):
+        zset_convert_to_listpack(o)
+
+
 # ---- encoding-agnostic sorted set API ------------------------------------------------------
 
 cdef unsigned long zset_length(robj* o) noexcept nogil:
-    # LISTPACK: zzl length (listpack entries / 2)
+    if o.encoding == ENC_LISTPACK:
+        return lp_length(_lp(o)) // 2
     return zs_length(_zs(o))
 
 
 cdef bint zset_score(robj* o, const char* m, size_t n, double* score) noexcept nogil:
-    """The score of member m[:n]; False when absent. O(1)."""
+    """The score of member m[:n]; False when absent. O(1) (listpack: O(n))."""
     cdef pe_entry* e
-    # LISTPACK: linear search of the listpack
+    if o.encoding == ENC_LISTPACK:
+        return zzl_find(_lp(o), m, n, score) != NULL
     e = dict_find(_zs(o).dict, m, n)
     if e == NULL:
         return False
@@ -142,8 +462,8 @@ cdef bint zset_score(robj* o, const char* m, size_t n, double* score) noexcept n
     return True
 
 
-cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
-                   int* out_flags, double* newscore) noexcept nogil:
+cdef bint zset_add(Server srv, robj* o, double score, const char* m, size_t n, int in_flags,
+                   int* out_flags, double* newscore) noexcept:
     """Add or update a member (Redis's zsetAdd).
 
     ``in_flags``: ZADD_IN_INCR (add ``score`` to the current score, 0 when
@@ -152,8 +472,13 @@ cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
     (nothing done because of NX/XX/GT/LT) or NAN. ``newscore`` receives the
     member's score when something was done (INCR's reply).
 
+    A listpack becomes a skiplist before a new member would make it longer
+    than zset-max-listpack-entries, or when the member is longer than
+    zset-max-listpack-value (or the listpack would pass 1 GB).
+
     Returns False only for a NaN score or a NaN INCR result, with nothing
-    changed. The member bytes are copied. O(log n)."""
+    changed. The member bytes are copied (``m`` must not point into ``o``).
+    O(log n); O(n) for a listpack."""
     cdef bint incr = (in_flags & ZADD_IN_INCR) != 0
     cdef bint nx = (in_flags & ZADD_IN_NX) != 0
     cdef bint xx = (in_flags & ZADD_IN_XX) != 0
@@ -161,15 +486,45 @@ cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
     cdef bint lt = (in_flags & ZADD_IN_LT) != 0
     cdef zset_t* zs
     cdef pe_entry* e
-    cdef double cur
+    cdef uchar* eptr
+    cdef double cur = 0
     cdef bint added
     out_flags[0] = 0
     if isnan(score):
         out_flags[0] = ZADD_OUT_NAN
         return False
-    # LISTPACK: the listpack branch: find; update in place; or insert, first
-    # converting to a skiplist when the set would exceed
-    # zset-max-listpack-entries or the member zset-max-listpack-value.
+    if o.encoding == ENC_LISTPACK:
+        eptr = zzl_find(_lp(o), m, n, &cur)
+        if eptr != NULL:
+            if nx:
+                out_flags[0] = ZADD_OUT_NOP
+                return True
+            if incr:
+                score += cur
+                if isnan(score):
+                    out_flags[0] = ZADD_OUT_NAN
+                    return False
+            if (lt and score >= cur) or (gt and score <= cur):
+                out_flags[0] = ZADD_OUT_NOP
+                return True
+            newscore[0] = score
+            if score != cur:
+                o.u.ptr = <void*>lp_delete_range_with_entry(_lp(o), &eptr, 2)
+                o.u.ptr = <void*>zzl_insert(_lp(o), m, n, score)
+                out_flags[0] = ZADD_OUT_UPDATED
+            return True
+        if xx:
+            out_flags[0] = ZADD_OUT_NOP
+            return True
+        if (zset_length(o) + 1 > <unsigned long>srv.zset_max_listpack_entries or
+                n > <size_t>srv.zset_max_listpack_value or
+                not lp_safe_to_add(_lp(o), n)):
+            zset_convert_to_skiplist(o)
+        else:
+            o.u.ptr = <void*>zzl_insert(_lp(o), m, n, score)
+            newscore[0] = score
+            out_flags[0] = ZADD_OUT_ADDED
+            return True
     zs = _zs(o)
     if xx:
         e = dict_find(zs.dict, m, n)
@@ -203,19 +558,37 @@ cdef bint zset_add(robj* o, double score, const char* m, size_t n, int in_flags,
 
 cdef bint zset_del(robj* o, const char* m, size_t n) noexcept nogil:
     """Remove member m[:n]; False when absent. ``m`` may point into the set's
-    own copy of the member (ZPOP passes the cursor's member): an encoding
-    must not read it after freeing it. O(log n)."""
-    # LISTPACK: find and delete the element/score pair
+    own copy of the member (ZPOP passes the cursor's member): it is not read
+    after the removal. O(log n); O(n) for a listpack."""
+    cdef uchar* eptr
+    if o.encoding == ENC_LISTPACK:
+        eptr = zzl_find(_lp(o), m, n, NULL)
+        if eptr == NULL:
+            return False
+        o.u.ptr = <void*>lp_delete_range_with_entry(_lp(o), &eptr, 2)
+        return True
     return zs_delete(_zs(o), m, n)
 
 
 cdef long long zset_rank(robj* o, const char* m, size_t n, bint reverse) noexcept nogil:
     """0-based rank of member m[:n] (from the highest score when
-    ``reverse``), -1 when absent. O(log n)."""
-    cdef zset_t* zs = _zs(o)
+    ``reverse``), -1 when absent. O(log n); O(n) for a listpack."""
+    cdef zset_t* zs
     cdef pe_entry* e
     cdef unsigned long rank
-    # LISTPACK: count elements up to the member
+    cdef uchar* lp
+    cdef uchar* eptr
+    if o.encoding == ENC_LISTPACK:
+        lp = _lp(o)
+        rank = 0
+        eptr = lp_first(lp)
+        while eptr != NULL:
+            if lp_eq(eptr, m, n):
+                return <long long>(zset_length(o) - 1 - rank) if reverse else <long long>rank
+            rank += 1
+            eptr = lp_next(lp, lp_next(lp, eptr))
+        return -1
+    zs = _zs(o)
     e = dict_find(zs.dict, m, n)
     if e == NULL:
         return -1
@@ -224,11 +597,24 @@ cdef long long zset_rank(robj* o, const char* m, size_t n, bint reverse) noexcep
 
 
 cdef unsigned long zset_count_in_range(robj* o, zrangespec* r) noexcept nogil:
-    """Members whose score is in ``r`` (ZCOUNT): two rank lookups. O(log n)."""
-    cdef zset_t* zs = _zs(o)
+    """Members whose score is in ``r`` (ZCOUNT): two rank lookups. O(log n);
+    a walk over the range for a listpack."""
+    cdef zset_t* zs
     cdef zslnode* x
-    cdef unsigned long count
-    # LISTPACK: walk from the first element in range
+    cdef unsigned long count = 0
+    cdef uchar* lp
+    cdef uchar* eptr
+    cdef uchar* sptr
+    if o.encoding == ENC_LISTPACK:
+        lp = _lp(o)
+        eptr = zzl_first_in_range(lp, r)
+        if eptr != NULL:
+            sptr = lp_next(lp, eptr)
+        while eptr != NULL and zsl_value_lte_max(zzl_get_score(sptr), r):
+            count += 1
+            zzl_next(lp, &eptr, &sptr)
+        return count
+    zs = _zs(o)
     x = zsl_first_in_range(&zs.zsl, r)
     if x == NULL:
         return 0
@@ -240,11 +626,21 @@ cdef unsigned long zset_count_in_range(robj* o, zrangespec* r) noexcept nogil:
 
 
 cdef unsigned long zset_count_in_lex_range(robj* o, zlexrangespec* r) noexcept nogil:
-    """Members in the lex range ``r`` (ZLEXCOUNT). O(log n)."""
-    cdef zset_t* zs = _zs(o)
+    """Members in the lex range ``r`` (ZLEXCOUNT). O(log n); a walk for a
+    listpack."""
+    cdef zset_t* zs
     cdef zslnode* x
-    cdef unsigned long count
-    # LISTPACK: walk from the first element in range
+    cdef unsigned long count = 0
+    cdef uchar* lp
+    cdef uchar* eptr
+    if o.encoding == ENC_LISTPACK:
+        lp = _lp(o)
+        eptr = zzl_first_in_lex_range(lp, r)
+        while eptr != NULL and zzl_lex_lte_max(eptr, r):
+            count += 1
+            eptr = lp_next(lp, lp_next(lp, eptr))
+        return count
+    zs = _zs(o)
     x = zsl_first_in_lex_range(&zs.zsl, r)
     if x == NULL:
         return 0
@@ -259,32 +655,63 @@ cdef unsigned long zset_delete_range_by_rank(robj* o, unsigned long start,
                                              unsigned long end) noexcept nogil:
     """Remove 0-based ranks start..end (inclusive, end < length)."""
     cdef unsigned long n
-    # LISTPACK: delete the range of pairs
+    if o.encoding == ENC_LISTPACK:
+        n = end - start + 1
+        o.u.ptr = <void*>lp_delete_range(_lp(o), <long>(2 * start), 2 * n)
+        return n
     n = zs_delete_range_by_rank(_zs(o), start + 1, end + 1)
     zs_shrink_if_needed(_zs(o))
     return n
 
 
 cdef unsigned long zset_delete_range_by_score(robj* o, zrangespec* r) noexcept nogil:
-    cdef unsigned long n
-    # LISTPACK: delete the pairs in range
+    cdef unsigned long n = 0
+    cdef uchar* eptr
+    cdef uchar* sptr
+    if o.encoding == ENC_LISTPACK:
+        eptr = zzl_first_in_range(_lp(o), r)
+        while eptr != NULL:
+            sptr = lp_next(_lp(o), eptr)
+            if not zsl_value_lte_max(zzl_get_score(sptr), r):
+                break
+            o.u.ptr = <void*>lp_delete_range_with_entry(_lp(o), &eptr, 2)
+            n += 1
+        return n
     n = zs_delete_range_by_score(_zs(o), r)
     zs_shrink_if_needed(_zs(o))
     return n
 
 
 cdef unsigned long zset_delete_range_by_lex(robj* o, zlexrangespec* r) noexcept nogil:
-    cdef unsigned long n
-    # LISTPACK: delete the pairs in range
+    cdef unsigned long n = 0
+    cdef uchar* eptr
+    if o.encoding == ENC_LISTPACK:
+        eptr = zzl_first_in_lex_range(_lp(o), r)
+        while eptr != NULL and zzl_lex_lte_max(eptr, r):
+            o.u.ptr = <void*>lp_delete_range_with_entry(_lp(o), &eptr, 2)
+            n += 1
+        return n
     n = zs_delete_range_by_lex(_zs(o), r)
     zs_shrink_if_needed(_zs(o))
     return n
 
 
-cdef bint zset_random_element(robj* o, const char** m, size_t* n, double* score) noexcept nogil:
-    """A random member (Redis's dictGetFairRandomKey pick) and its score."""
+cdef bint zset_random_element(robj* o, char* buf, const char** m, size_t* n,
+                              double* score) noexcept nogil:
+    """A random member and its score: Redis's dictGetFairRandomKey pick for
+    a skiplist, a uniform pair index for a listpack (lpRandomPair). An
+    integer listpack member is formatted into ``buf`` (LP_INTBUF_SIZE)."""
     cdef pe_entry* e
-    # LISTPACK: lpRandomPair
+    cdef unsigned long size
+    cdef uchar* p
+    if o.encoding == ENC_LISTPACK:
+        size = zset_length(o)
+        if size == 0:
+            return False
+        p = lp_seek(_lp(o), <long>(2 * (engine_random() % size)))
+        m[0] = lp_get_str(p, buf, n)
+        score[0] = zzl_get_score(lp_next(_lp(o), p))
+        return True
     e = dict_fair_random(_zs(o).dict)
     if e == NULL:
         return False
@@ -296,12 +723,30 @@ cdef bint zset_random_element(robj* o, const char** m, size_t* n, double* score)
 
 # ---- cursors ---------------------------------------------------------------------------------
 
+cdef inline void _zcur_set_lp(zcursor* cur, robj* o, uchar* eptr) noexcept nogil:
+    cur.o = o
+    cur.node = NULL
+    cur.eptr = eptr
+    cur.sptr = lp_next(_lp(o), eptr) if eptr != NULL else NULL
+
+
 cdef bint zcur_at_rank(zcursor* cur, robj* o, unsigned long rank, bint reverse) noexcept nogil:
     """Position at 0-based ``rank`` counted from the lowest score (from the
     highest when ``reverse``). Returns whether the position exists."""
-    cdef zset_t* zs = _zs(o)
+    cdef zset_t* zs
     cur.o = o
-    # LISTPACK: lpSeek(2 * rank) / lpSeek(-2 - 2 * rank)
+    cur.eptr = NULL
+    cur.sptr = NULL
+    if o.encoding == ENC_LISTPACK:
+        if rank >= zset_length(o):
+            cur.node = NULL
+            return False
+        if reverse:
+            _zcur_set_lp(cur, o, lp_seek(_lp(o), -2 - 2 * <long>rank))
+        else:
+            _zcur_set_lp(cur, o, lp_seek(_lp(o), 2 * <long>rank))
+        return cur.eptr != NULL
+    zs = _zs(o)
     if rank >= zs.zsl.length:
         cur.node = NULL
     elif reverse:
@@ -315,8 +760,13 @@ cdef bint zcur_at_rank(zcursor* cur, robj* o, unsigned long rank, bint reverse) 
 cdef bint zcur_first_in_range(zcursor* cur, robj* o, zrangespec* r, bint reverse) noexcept nogil:
     """Position at the first element whose score is in ``r`` (the last one
     when ``reverse``). Returns False when none is."""
+    if o.encoding == ENC_LISTPACK:
+        _zcur_set_lp(cur, o, zzl_last_in_range(_lp(o), r) if reverse
+                     else zzl_first_in_range(_lp(o), r))
+        return cur.eptr != NULL
     cur.o = o
-    # LISTPACK: zzlFirstInRange / zzlLastInRange
+    cur.eptr = NULL
+    cur.sptr = NULL
     cur.node = (zsl_last_in_range(&_zs(o).zsl, r) if reverse
                 else zsl_first_in_range(&_zs(o).zsl, r))
     return cur.node != NULL
@@ -325,28 +775,43 @@ cdef bint zcur_first_in_range(zcursor* cur, robj* o, zrangespec* r, bint reverse
 cdef bint zcur_first_in_lex_range(zcursor* cur, robj* o, zlexrangespec* r,
                                   bint reverse) noexcept nogil:
     """Position at the first (last when ``reverse``) member in the lex range."""
+    if o.encoding == ENC_LISTPACK:
+        _zcur_set_lp(cur, o, zzl_last_in_lex_range(_lp(o), r) if reverse
+                     else zzl_first_in_lex_range(_lp(o), r))
+        return cur.eptr != NULL
     cur.o = o
-    # LISTPACK: zzlFirstInLexRange / zzlLastInLexRange
+    cur.eptr = NULL
+    cur.sptr = NULL
     cur.node = (zsl_last_in_lex_range(&_zs(o).zsl, r) if reverse
                 else zsl_first_in_lex_range(&_zs(o).zsl, r))
     return cur.node != NULL
 
 
 cdef void zcur_next(zcursor* cur, bint reverse) noexcept nogil:
-    """One step towards higher scores (lower when ``reverse``)."""
-    # LISTPACK: zzlNext / zzlPrev
+    """One step towards higher scores (lower when ``reverse``). Does not
+    touch ``cur.buf``: a member read before the step stays valid."""
+    if cur.eptr != NULL:
+        if reverse:
+            zzl_prev(_lp(cur.o), &cur.eptr, &cur.sptr)
+        else:
+            zzl_next(_lp(cur.o), &cur.eptr, &cur.sptr)
+        return
     cur.node = cur.node.backward if reverse else cur.node.level[0].forward
 
 
 cdef const char* zcur_member(zcursor* cur, size_t* n) noexcept nogil:
-    """The member at the cursor; valid until the set is modified."""
-    # LISTPACK: lpGetValue, integers formatted into cur.buf
+    """The member at the cursor; valid until the set is modified, or (an
+    integer listpack member, formatted into ``cur.buf``) until the next
+    zcur_member on this cursor."""
+    if cur.eptr != NULL:
+        return lp_get_str(cur.eptr, cur.buf, n)
     n[0] = cur.node.ent.klen
     return cur.node.ent.key
 
 
 cdef double zcur_score(zcursor* cur) noexcept nogil:
-    # LISTPACK: zzlGetScore
+    if cur.eptr != NULL:
+        return zzl_get_score(cur.sptr)
     return cur.node.score
 
 
@@ -535,11 +1000,11 @@ cdef int _zadd_generic(Client c, int flags) noexcept:
             mem_free(scores)
         return 0
     if o == NULL and not xx:
-        o = zset_new_for(c.srv, <size_t>elements, c.argvlen[scoreidx + 1])
+        o = zset_new_for(c.srv, 1, c.argvlen[scoreidx + 1])
         db_add(c.srv, c.db, key, klen, o)
     if o != NULL:
         for j in range(elements):
-            if not zset_add(o, scores[j], c.argv[scoreidx + 1 + <int>j * 2],
+            if not zset_add(c.srv, o, scores[j], c.argv[scoreidx + 1 + <int>j * 2],
                             c.argvlen[scoreidx + 1 + <int>j * 2], flags, &retflags, &newscore):
                 add_error(c, MSG_ZSCORE_NAN)
                 if scores != stackscores:
@@ -778,7 +1243,10 @@ ctypedef struct zrange_result:
 
 
 cdef void _zr_begin(Client c, zrange_result* h, long long length) noexcept:
-    """Start the result; ``length`` is exact when > 0, else unknown."""
+    """Start the result; ``length`` is exact when > 0, else unknown. A
+    ZRANGESTORE result starts as a skiplist only when the rank range is
+    longer than zset-max-listpack-entries (zrangeResultBeginStore); it
+    converts while filling like any ZADD."""
     if h.store:
         h.dst = zset_new_for(c.srv, <size_t>length if length > 0 else 0, 0)
         return
@@ -794,7 +1262,7 @@ cdef inline void _zr_emit(Client c, zrange_result* h, const char* m, size_t n, d
     cdef int flags
     cdef double ns
     if h.store:
-        zset_add(h.dst, score, m, n, ZADD_IN_NONE, &flags, &ns)
+        zset_add(c.srv, h.dst, score, m, n, ZADD_IN_NONE, &flags, &ns)
     else:
         _reply_member_score(c, m, n, score, h.withscores)
 
@@ -1040,7 +1508,8 @@ cdef int _zpop_generic(Client c, int first_key, int keyc, bint pop_max, bint emi
     genericZpopCommand). Reply shapes:
       flat [m, s, ...]            ZPOPMIN/MAX in RESP2, or without COUNT
       [[m, s], ...]               ZPOPMIN/MAX with COUNT in RESP3 (nested)
-      [key, [[m, s], ...]]        ZMPOP (emitkey + nested); null when empty"""
+      [key, m, s]                 BZPOPMIN/MAX (emitkey, flat)
+      [key, [[m, s], ...]]        ZMPOP, BZMPOP (emitkey + nested); null when empty"""
     cdef robj* o = NULL
     cdef int idx, kidx = 0
     cdef long long llen, rangelen, i
@@ -1068,10 +1537,13 @@ cdef int _zpop_generic(Client c, int first_key, int keyc, bint pop_max, bint emi
         count = 1
     llen = zset_length(o)
     rangelen = count if count < llen else llen
-    if emitkey:
+    if emitkey and nested:
         add_array(c, 2)
         add_bulk(c, c.argv[kidx], c.argvlen[kidx])
         add_array(c, rangelen)
+    elif emitkey:
+        add_array(c, rangelen * 2 + 1)
+        add_bulk(c, c.argv[kidx], c.argvlen[kidx])
     elif nested:
         add_array(c, rangelen)
     else:
@@ -1145,6 +1617,105 @@ cdef int zmpop_command(Client c) except -1:
     if count == -1:
         count = 1
     return _zpop_generic(c, 2, <int>numkeys, pop_max, True, count, True, True)
+
+
+# ---- blocking pops: BZPOPMIN BZPOPMAX BZMPOP -------------------------------------------------------
+#
+# As the blocking list commands (t_list.pyx): try the non-blocking pop;
+# when every key is missing, park the client (pyengine.blocked) unless
+# inside MULTI (then the timeout reply). Any write to one of the keys
+# re-runs the command; during such a re-run a key of another type is "not
+# ready" rather than WRONGTYPE (Redis 7.0 serves blocked clients only from a
+# sorted set).
+
+cdef int _first_zset(Client c, int first, int numkeys) noexcept:
+    """Index of the first argv key among argv[first:first+numkeys] holding a
+    sorted set, -1 when none does, -2 after a WRONGTYPE reply."""
+    cdef int k
+    cdef robj* o
+    for k in range(first, first + numkeys):
+        if not may_serve_from(c, k):
+            continue
+        o = lookup_write(c, c.argv[k], c.argvlen[k])
+        if o == NULL:
+            continue
+        if o.type != OBJ_ZSET:
+            if c.reprocessing:
+                continue
+            check_type(c, o, OBJ_ZSET)
+            return -2
+        return k
+    return -1
+
+
+cdef list _argv_keys(Client c, int first, int numkeys):
+    return [PyBytes_FromStringAndSize(c.argv[k], c.argvlen[k]) for k in range(first, first + numkeys)]
+
+
+cdef int _blocking_zpop(Client c, int first, int numkeys, int timeout_idx, bint pop_max,
+                        long long count, bint nested) except -1:
+    """The shared body: BZPOPMIN/BZPOPMAX (count -1, flat [key, m, s]) and
+    BZMPOP (count >= 1, nested, null when empty)."""
+    cdef long long timeout
+    cdef int k
+    if not get_timeout_or_reply(c, timeout_idx, &timeout):
+        return 0
+    k = _first_zset(c, first, numkeys)
+    if k == -2:
+        return 0
+    if k >= 0:
+        return _zpop_generic(c, k, 1, pop_max, True, count, nested, nested)
+    if not may_block(c):
+        add_null_array(c)
+        return 0
+    return block_for_keys(c, _argv_keys(c, first, numkeys), timeout)
+
+
+cdef int bzpopmin_command(Client c) except -1:
+    """BZPOPMIN key [key ...] timeout"""
+    return _blocking_zpop(c, 1, c.argc - 2, c.argc - 1, False, -1, False)
+
+
+cdef int bzpopmax_command(Client c) except -1:
+    """BZPOPMAX key [key ...] timeout"""
+    return _blocking_zpop(c, 1, c.argc - 2, c.argc - 1, True, -1, False)
+
+
+cdef int bzmpop_command(Client c) except -1:
+    """BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
+    cdef long long numkeys, count = -1
+    cdef long long where_idx
+    cdef bint pop_max
+    cdef int j
+    if not get_range_or_reply(c, 2, 1, LONG_MAX, &numkeys, MSG_NUMKEYS_POSITIVE):
+        return 0
+    if numkeys >= c.argc:               # where_idx would be past the end (no overflow)
+        add_syntax_error(c)
+        return 0
+    where_idx = 2 + numkeys + 1
+    if where_idx >= c.argc:
+        add_syntax_error(c)
+        return 0
+    if arg_is(c, <int>where_idx, b"min"):
+        pop_max = False
+    elif arg_is(c, <int>where_idx, b"max"):
+        pop_max = True
+    else:
+        add_syntax_error(c)
+        return 0
+    j = <int>where_idx + 1
+    while j < c.argc:
+        if count == -1 and arg_is(c, j, b"count") and j < c.argc - 1:
+            j += 1
+            if not get_range_or_reply(c, j, 1, LONG_MAX, &count, MSG_COUNT_POSITIVE):
+                return 0
+        else:
+            add_syntax_error(c)
+            return 0
+        j += 1
+    if count == -1:
+        count = 1
+    return _blocking_zpop(c, 3, <int>numkeys, 1, pop_max, count, True)
 
 
 # ---- ZUNION ZINTER ZDIFF (+STORE) ZINTERCARD ------------------------------------------------------
@@ -1306,6 +1877,8 @@ cdef int _zsetop_generic(Client c, int dstidx, int numkeys_idx, int op,
     cdef unsigned long cardinality = 0
     cdef zslnode* x
     cdef bytes msg
+    cdef size_t maxelelen = 0, totelelen = 0
+    cdef unsigned long length
     if not get_ll_or_reply(c, numkeys_idx, &setnum, NULL):
         return 0
     if setnum < 1:
@@ -1392,10 +1965,18 @@ cdef int _zsetop_generic(Client c, int dstidx, int numkeys_idx, int op,
     mem_free(src)
     if dstidx:
         if zs_length(dst):
-            # LISTPACK: convert when the result fits zset-max-listpack-*
-            # (zsetConvertToListpackIfNeeded with the longest member).
+            length = zs_length(dst)
+            # Back to a listpack when the result fits (zsetConvertToListpackIfNeeded
+            # with the longest member and the total of member lengths).
+            x = dst.zsl.header.level[0].forward
+            while x != NULL:
+                totelelen += x.ent.klen
+                if x.ent.klen > maxelelen:
+                    maxelelen = x.ent.klen
+                x = x.level[0].forward
+            zset_convert_to_listpack_if_needed(c.srv, dstobj, maxelelen, totelelen)
             set_key(c.srv, c.db, c.argv[dstidx], c.argvlen[dstidx], dstobj, False)
-            add_int(c, zs_length(dst))
+            add_int(c, length)
             c.srv.dirty += 1
         else:
             obj_free(dstobj)
@@ -1443,14 +2024,43 @@ cdef int zdiff_command(Client c) except -1:
 # ---- ZRANDMEMBER -------------------------------------------------------------------------------
 
 # Like Redis: when the set has fewer than 3x the requested distinct members,
-# copy it and remove random members; otherwise draw until enough distinct.
+# copy it and remove random members; otherwise draw until enough distinct
+# (a listpack: one pass of selection sampling, in listpack order).
 cdef enum:
     ZRANDMEMBER_SUB_STRATEGY_MUL = 3
 
-ctypedef struct zelem:
-    const char* m
-    size_t n
-    double score
+
+cdef void** _collect_positions(robj* o, unsigned long size) noexcept nogil:
+    """Every element's position (listpack member entries or skiplist nodes),
+    from the highest score down; mem_alloc'd, the caller frees. Valid while
+    the set is not modified."""
+    cdef void** out = <void**>mem_alloc((size if size else 1) * sizeof(void*))
+    cdef unsigned long i = 0
+    cdef zcursor cur
+    zcur_at_rank(&cur, o, 0, True)
+    while zcur_valid(&cur) and i < size:
+        out[i] = <void*>cur.eptr if o.encoding == ENC_LISTPACK else <void*>cur.node
+        i += 1
+        zcur_next(&cur, True)
+    return out
+
+
+cdef void _reply_position(Client c, robj* o, void* pos, bint withscores) noexcept:
+    """Reply one element from a _collect_positions entry."""
+    cdef zcursor cur
+    cdef const char* m
+    cdef size_t n
+    cur.o = o
+    if o.encoding == ENC_LISTPACK:
+        cur.node = NULL
+        cur.eptr = <uchar*>pos
+        cur.sptr = lp_next(_lp(o), cur.eptr)
+    else:
+        cur.eptr = NULL
+        cur.sptr = NULL
+        cur.node = <zslnode*>pos
+    m = zcur_member(&cur, &n)
+    _reply_member_score(c, m, n, zcur_score(&cur) if withscores else 0, withscores)
 
 
 cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexcept:
@@ -1461,11 +2071,14 @@ cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexce
     cdef size_t n = 0
     cdef double score = 0
     cdef zcursor cur
-    cdef zelem* elems
-    cdef zelem tmp
+    cdef void** pos
+    cdef void* tmp
     cdef dict_t* seen
     cdef bint existed
-    cdef unsigned long long added
+    cdef unsigned long long added, picked, remaining, index
+    cdef char buf[LP_INTBUF_SIZE]
+    cdef uchar* lp
+    cdef uchar* p
     if o == NULL:
         add_array(c, 0)
         return
@@ -1483,9 +2096,18 @@ cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexce
     # Case 1: repetitions allowed (or one member): independent draws.
     if not uniq or count == 1:
         _add_array_ws(c, <long long>count, withscores)
+        if o.encoding == ENC_LISTPACK:
+            pos = _collect_positions(o, size)
+            while count:
+                count -= 1
+                _reply_position(c, o, pos[engine_random() % size], withscores)
+                if c.flags & CLIENT_CLOSE_ASAP:
+                    break
+            mem_free(pos)
+            return
         while count:
             count -= 1
-            zset_random_element(o, &m, &n, &score)
+            zset_random_element(o, buf, &m, &n, &score)
             _reply_member_score(c, m, n, score, withscores)
             if c.flags & CLIENT_CLOSE_ASAP:
                 break
@@ -1500,32 +2122,41 @@ cdef void _zrandmember_with_count(Client c, long long l, bint withscores) noexce
             zcur_next(&cur, True)
         return
     # Case 3: most of the set: drop random members until count remain.
-    # LISTPACK: integer members live in the cursor's buf only until the next
-    # step; copy them (or sample with lpRandomPairs as Redis does).
     if count * ZRANDMEMBER_SUB_STRATEGY_MUL > size:
-        elems = <zelem*>mem_alloc(size * sizeof(zelem))
-        zcur_at_rank(&cur, o, 0, True)
-        i = 0
-        while zcur_valid(&cur):
-            elems[i].m = zcur_member(&cur, &elems[i].n)
-            elems[i].score = zcur_score(&cur)
-            i += 1
-            zcur_next(&cur, True)
+        pos = _collect_positions(o, size)
         while size > count:
             k = engine_random() % size
             size -= 1
-            tmp = elems[k]
-            elems[k] = elems[size]
-            elems[size] = tmp
+            tmp = pos[k]
+            pos[k] = pos[size]
+            pos[size] = tmp
         for i in range(count):
-            _reply_member_score(c, elems[i].m, elems[i].n, elems[i].score, withscores)
-        mem_free(elems)
+            _reply_position(c, o, pos[i], withscores)
+        mem_free(pos)
         return
-    # Case 4: a small sample of a big set: draw until count distinct members.
+    # Case 4: a small sample of a big set.
+    if o.encoding == ENC_LISTPACK:
+        # One pass of selection sampling (lpRandomPairsUnique): each member
+        # is taken with probability (still wanted) / (not yet visited).
+        lp = _lp(o)
+        p = lp_first(lp)
+        picked = 0
+        remaining = count
+        index = 0
+        while picked < count and p != NULL:
+            if (<double>(engine_random() >> 11) * (1.0 / 9007199254740992.0) <=
+                    <double>remaining / <double>(size - index)):
+                _reply_position(c, o, p, withscores)
+                remaining -= 1
+                picked += 1
+            p = lp_next(lp, lp_next(lp, p))
+            index += 1
+        return
     seen = dict_create(NULL)
+    dict_expand(seen, <unsigned long>count)
     added = 0
     while added < count:
-        zset_random_element(o, &m, &n, &score)
+        zset_random_element(o, buf, &m, &n, &score)
         dict_add_or_find(seen, m, n, &existed)
         if existed:
             continue
@@ -1542,6 +2173,7 @@ cdef int zrandmember_command(Client c) except -1:
     cdef const char* m = NULL
     cdef size_t n = 0
     cdef double score = 0
+    cdef char buf[LP_INTBUF_SIZE]
     if c.argc >= 3:
         if not get_range_or_reply(c, 2, -LLONG_MAX, LLONG_MAX, &l, NULL):
             return 0
@@ -1561,8 +2193,108 @@ cdef int zrandmember_command(Client c) except -1:
         return 0
     if check_type(c, o, OBJ_ZSET):
         return 0
-    zset_random_element(o, &m, &n, &score)
+    zset_random_element(o, buf, &m, &n, &score)
     add_bulk(c, m, n)
+    return 0
+
+
+# ---- ZSCAN ---------------------------------------------------------------------------------------
+
+cdef inline int _scan_score(char* buf, size_t buflen, double score) noexcept nogil:
+    """A skiplist score as ZSCAN prints it: Redis's scanCallback makes a
+    string object from the score as a long double, "%.17Lg" (the value is
+    exact, so this matches "%.17g" digit for digit), inf / -inf spelled out."""
+    if score == INFINITY:
+        memcpy(buf, b"inf", 3)
+        return 3
+    if score == -INFINITY:
+        memcpy(buf, b"-inf", 4)
+        return 4
+    return snprintf(buf, buflen, b"%.17Lg", <long double>score)
+
+
+cdef void _scan_collect_pair(void* privdata, pe_entry* e) noexcept:
+    """scan_fn for skiplist sorted sets: member and score, two records."""
+    cdef char buf[MAX_D2STRING_CHARS]
+    cdef int n = _scan_score(buf, sizeof(buf), e.v.d)
+    scan_batch_add(<scan_batch*>privdata, e.key, e.klen)
+    scan_batch_add(<scan_batch*>privdata, buf, <size_t>n)
+
+
+cdef inline void _add_lp_entry(Client c, uchar* p) noexcept:
+    cdef size_t n
+    cdef long long v
+    cdef const char* s = lp_get(p, &n, &v)
+    if s != NULL:
+        add_bulk(c, s, n)
+    else:
+        add_bulk_ll(c, v)
+
+
+cdef int zscan_command(Client c) except -1:
+    """ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack answers
+    everything at once with cursor 0, each score as the listpack stores it;
+    a skiplist walks its dict with the SCAN cursor (2*COUNT records)."""
+    cdef unsigned long cursor
+    cdef robj* o
+    cdef scan_opts opts
+    cdef scan_batch batch
+    cdef size_t at, off = 0, fl, vl
+    cdef const char* f
+    cdef const char* v
+    cdef char fbuf[LP_INTBUF_SIZE]
+    cdef long long emitted = 0
+    cdef uchar* lp
+    cdef uchar* eptr
+    if not parse_scan_cursor(c, 2, &cursor):
+        return 0
+    o = lookup_read(c, c.argv[1], c.argvlen[1])
+    if o == NULL:
+        add_array(c, 2)
+        add_bulk(c, b"0", 1)
+        add_array(c, 0)
+        return 0
+    if check_type(c, o, OBJ_ZSET):
+        return 0
+    if not parse_scan_opts(c, 3, False, &opts):
+        return 0
+    if o.encoding == ENC_LISTPACK:
+        add_array(c, 2)
+        add_bulk(c, b"0", 1)
+        at = add_deferred_len(c)
+        lp = _lp(o)
+        eptr = lp_first(lp)
+        while eptr != NULL:
+            if opts.use_pattern:
+                f = lp_get_str(eptr, fbuf, &fl)
+                if not stringmatch(opts.pat, opts.patlen, f, fl, False):
+                    eptr = lp_next(lp, lp_next(lp, eptr))
+                    continue
+            _add_lp_entry(c, eptr)
+            eptr = lp_next(lp, eptr)
+            _add_lp_entry(c, eptr)
+            eptr = lp_next(lp, eptr)
+            emitted += 2
+        set_deferred_array(c, at, emitted)
+        return 0
+    scan_batch_init(&batch)
+    cursor = scan_dict(_zs(o).dict, cursor, <long long>(<unsigned long long>opts.count * 2),
+                       _scan_collect_pair, &batch)
+    add_array(c, 2)
+    add_bulk_ll(c, <long long>cursor)
+    at = add_deferred_len(c)
+    while True:
+        f = scan_batch_next(&batch, &off, &fl)
+        if f == NULL:
+            break
+        v = scan_batch_next(&batch, &off, &vl)
+        if opts.use_pattern and not stringmatch(opts.pat, opts.patlen, f, fl, False):
+            continue
+        add_bulk(c, f, fl)
+        add_bulk(c, v, vl)
+        emitted += 2
+    scan_batch_free(&batch)
+    set_deferred_array(c, at, emitted)
     return 0
 
 
@@ -1596,6 +2328,19 @@ def py_digest_parts(Server srv, int dbid, bytes key):
         parts.append(("xor", _mix(_mix(bytes(20), m[:n]), buf[:blen])))
         zcur_next(&cur, False)
     return parts
+
+
+def py_zset_listpack(Server srv, int dbid, bytes key):
+    """The raw listpack bytes of a listpack-encoded sorted set (what RDB and
+    DUMP store), or None. Test-only: compared with Redis's DUMP payloads."""
+    cdef pe_entry* e = dict_find(srv.dbs[dbid].keys, key, len(key))
+    cdef robj* o
+    if e == NULL:
+        return None
+    o = <robj*>e.v.ptr
+    if o.type != OBJ_ZSET or o.encoding != ENC_LISTPACK:
+        return None
+    return PyBytes_FromStringAndSize(<const char*>o.u.ptr, lp_bytes(_lp(o)))
 
 
 def _register_digest():
@@ -1638,4 +2383,8 @@ PROCS = {
     "zintercard_command": proc_capsule(zintercard_command),
     "zdiff_command": proc_capsule(zdiff_command),
     "zrandmember_command": proc_capsule(zrandmember_command),
+    "zscan_command": proc_capsule(zscan_command),
+    "bzpopmin_command": proc_capsule(bzpopmin_command),
+    "bzpopmax_command": proc_capsule(bzpopmax_command),
+    "bzmpop_command": proc_capsule(bzmpop_command),
 }

@@ -57,11 +57,13 @@ from engine.resp cimport rbuf, rbuf_reserve, rbuf_shrink, rbuf_fit, rbuf_append,
 from engine._mem cimport mem_used
 from pyengine.core cimport (Server, Client, CLIENT_CLOSE_AFTER_REPLY, CLIENT_CLOSE_ASAP,
                             CLIENT_PENDING_WRITE, CLIENT_BLOCKED, CLIENT_PROTOCOL_ERROR,
-                            CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, monotonic_us, ustime)
+                            CLIENT_UNIX_SOCKET, CLIENT_PUBSUB, CLIENT_PROTECTED, monotonic_us,
+                            ustime)
 from pyengine.dispatch cimport process_input
 
 import os
 import socket
+import threading
 
 from pyengine import blocked as _blocked
 
@@ -157,6 +159,7 @@ cdef class EventLoop:
     cdef long long last_ops_cmds
     cdef long long last_ops_time
     cdef public object on_shutdown
+    cdef object thread_id         # the thread running run()
 
     def __cinit__(self, instance):
         self.instance = instance
@@ -570,6 +573,11 @@ cdef class EventLoop:
             return
         victims, self.to_close = self.to_close, []
         for c in victims:
+            if c.flags & CLIENT_PROTECTED:
+                # it runs the script that keeps the server busy: it is
+                # closed once the script has returned
+                self.to_close.append(c)
+                continue
             if c.fd >= 0:
                 if c.flags & CLIENT_CLOSE_ASAP or c.reply.len == c.sent:
                     self._close(c)
@@ -628,6 +636,7 @@ cdef class EventLoop:
         cdef list conns
         cdef long long period
         self.next_cron_us = monotonic_us()
+        self.thread_id = threading.get_ident()
         while not self.stopping:
             if self.lock is not None:
                 self.lock.acquire()
@@ -663,32 +672,7 @@ cdef class EventLoop:
             if self.lock is not None:
                 self.lock.acquire()
             try:
-                conns = self.conns
-                for i in range(n):
-                    fd = events[i].data.fd
-                    ev = events[i].events
-                    if fd == self.wake_fd:
-                        self._drain_wakeup()
-                        continue
-                    if self._is_listener(fd):
-                        self._accept(fd)
-                        continue
-                    if fd >= PyList_GET_SIZE(conns):
-                        continue
-                    item = PyList_GET_ITEM(conns, fd)
-                    if item == <PyObject*>None:
-                        continue
-                    c = <Client>item
-                    if ev & EPOLLOUT:
-                        if not self._write(c):
-                            continue
-                    if ev & (EPOLLIN | EPOLLERR | EPOLLHUP):
-                        if c.fd >= 0 and not (c.flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)):
-                            self._read(c)
-                        elif c.fd >= 0 and ev & (EPOLLERR | EPOLLHUP):
-                            self._close(c)
-                        elif c.fd >= 0:
-                            self._discard_input(c)
+                self._handle_events(events, n)
                 now = monotonic_us()
                 if now >= self.next_cron_us:
                     period = 1000000 // self.srv.hz
@@ -700,6 +684,72 @@ cdef class EventLoop:
             PyErr_CheckSignals()
             self._check_shutdown()
         self._final_flush()
+
+    cdef void _handle_events(self, epoll_event* events, int n):
+        """Accept, write and read for the ``n`` ready descriptors. A
+        protected client (it runs the script that keeps the server busy) is
+        left alone: its input waits in the socket until the script ends."""
+        cdef int i, fd
+        cdef unsigned int ev
+        cdef PyObject* item
+        cdef Client c
+        cdef list conns = self.conns
+        for i in range(n):
+            fd = events[i].data.fd
+            ev = events[i].events
+            if fd == self.wake_fd:
+                self._drain_wakeup()
+                continue
+            if self._is_listener(fd):
+                self._accept(fd)
+                continue
+            if fd >= PyList_GET_SIZE(conns):
+                continue
+            item = PyList_GET_ITEM(conns, fd)
+            if item == <PyObject*>None:
+                continue
+            c = <Client>item
+            if c.flags & CLIENT_PROTECTED:
+                continue
+            if ev & EPOLLOUT:
+                if not self._write(c):
+                    continue
+            if ev & (EPOLLIN | EPOLLERR | EPOLLHUP):
+                if c.fd >= 0 and not (c.flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)):
+                    self._read(c)
+                elif c.fd >= 0 and ev & (EPOLLERR | EPOLLHUP):
+                    self._close(c)
+                elif c.fd >= 0:
+                    self._discard_input(c)
+
+    def process_events_while_blocked(self):
+        """Serve the other clients while a script runs past
+        busy-reply-threshold (Redis's processEventsWhileBlocked): called from
+        the script's periodic hook, on the loop's thread, with the script's
+        caller protected. A few non-waiting passes: accept, read and run
+        what arrived (the dispatcher answers BUSY to everything but SCRIPT
+        KILL, FUNCTION KILL, SHUTDOWN NOSAVE and the transaction commands),
+        then write the replies. No cron runs meanwhile, as in Redis.
+        Returns the number of events handled."""
+        cdef epoll_event events[MAX_EVENTS]
+        cdef int n, total = 0, rounds
+        # Replies the interrupted turn produced before the script started
+        # (clients served earlier in the same batch) go out now too: their
+        # clients may be waiting on them to send what gets the BUSY reply.
+        self._flush_pending()
+        for rounds in range(4):
+            n = epoll_wait(self.epfd, events, MAX_EVENTS, 0)
+            if n <= 0:
+                break
+            total += n
+            self._handle_events(events, n)
+            self._flush_pending()
+        self._close_scheduled()
+        return total
+
+    def on_loop_thread(self):
+        """True when called from the thread running ``run()``."""
+        return self.thread_id == threading.get_ident()
 
     cdef void _check_shutdown(self):
         if self.instance.shutdown_requested is not None and not self.stopping:

@@ -8,6 +8,7 @@ Redis's FATAL CONFIG FILE ERROR report and exits 1.
 """
 
 import errno
+import locale
 import os
 import signal
 import socket
@@ -196,6 +197,13 @@ def main(argv=None):
     if argv and argv[0] in ("-h", "--help"):
         sys.stderr.write(USAGE)
         return 1
+    # Like redis-server (setlocale(LC_COLLATE, "") in its main): string
+    # collation, which SORT ... ALPHA uses through strcoll, follows the
+    # environment's locale.
+    try:
+        locale.setlocale(locale.LC_COLLATE, "")
+    except locale.Error:
+        pass
     cfg = load_config(argv)
     if cfg["daemonize"]:
         daemonize()

@@ -282,3 +282,16 @@ def test_rename_moves_a_list_into_a_waited_key(diff, pair):
     diff("RENAME", "staging", "target")
     assert read(w) == b"*2\r\n$6\r\ntarget\r\n*1\r\n$1\r\nc\r\n"
     diff("LRANGE", "target", "0", "-1")
+
+
+def test_served_from_the_key_signalled_first_not_the_first_argument(diff, pair):
+    w = pair()
+    send(w, "BLPOP", "first", "second", "5")
+    settle()
+    diff("MULTI")
+    diff("RPUSH", "second", "from-second")
+    diff("RPUSH", "first", "from-first")
+    diff("EXEC")
+    assert read(w) == b"*2\r\n$6\r\nsecond\r\n$11\r\nfrom-second\r\n"
+    diff("LRANGE", "first", "0", "-1")
+    diff("DEL", "first")

@@ -34,11 +34,10 @@ TOP_LEVEL = [n for n in DECLARED if "|" not in n]
 CONTAINERS = sorted({n.split("|")[0] for n in DECLARED if "|" in n})
 
 # Subcommands Redis 7.0 has and pyengine does not implement yet (their
-# subsystems - client tracking, blocking commands, scripting - land later).
+# subsystems - client tracking, the Lua debugger - land later).
 UNIMPLEMENTED_SUBCOMMANDS = {
     "client": {"client|caching", "client|getredir", "client|tracking", "client|trackinginfo"},
-    "function": {"function|delete", "function|dump", "function|help", "function|kill",
-                 "function|list", "function|load", "function|restore", "function|stats"},
+    "script": {"script|debug"},             # the Lua debugger (LDB) is not implemented
 }
 
 

@@ -1,10 +1,14 @@
 """Sorted set commands against a real redis-server: every command and option,
 errors, RESP3 replies, digests, WATCH, COPY and OBJECT ENCODING.
 
-pyengine has only the "skiplist" encoding so far, so both servers run with
-zset-max-listpack-entries 0 (Redis then never uses listpack either) and
-replies, OBJECT ENCODING and DEBUG DIGEST-VALUE compare byte for byte. The
-setting is restored to its default afterwards."""
+Every test runs twice (the ``zd`` fixture): at the default thresholds
+(zset-max-listpack-entries 128, zset-max-listpack-value 64, so small sets
+are listpacks and big ones skiplists, as in production), and with
+zset-max-listpack-entries 0 on both servers, so the same commands also run
+on skiplist-encoded small sets. Replies, OBJECT ENCODING and DEBUG
+DIGEST-VALUE compare byte for byte. Thresholds, conversions, listpack bytes
+(DUMP), ZSCAN and lex ranges over mixed scores (deterministic on a
+listpack) are in tests/differential/test_zset_encodings.py."""
 
 import pytest
 
@@ -20,9 +24,10 @@ def parse(raw):
     return rd.gets()
 
 
-@pytest.fixture
-def zd(diff):
-    diff("CONFIG", "SET", "zset-max-listpack-entries", "0")
+@pytest.fixture(params=["default", "skiplist"])
+def zd(request, diff):
+    if request.param == "skiplist":
+        diff("CONFIG", "SET", "zset-max-listpack-entries", "0")
     yield diff
     diff("CONFIG", "SET", "zset-max-listpack-entries", "128")
 
@@ -347,9 +352,9 @@ def test_lex_ranges(zd):
     zd("ZRANGEBYLEX", "z", "-", "+", "BYLEX")
 
 
-# Lex ranges over members with different scores are not tested: the walk
-# assumes member order, so the result depends on the skiplist's random
-# levels (in Redis too) and is not deterministic.
+# Lex ranges over members with different scores are tested on listpacks
+# only (test_zset_encodings.py): on a skiplist the walk assumes member
+# order, so the result depends on its random levels (in Redis too).
 
 
 def test_zrange_option_errors(zd):

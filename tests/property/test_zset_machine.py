@@ -7,10 +7,12 @@ wrong types) over three sorted set keys and one string key, switches between
 RESP2 and RESP3, and after each step compares the raw replies. Every few
 steps and at the end DEBUG DIGEST of the whole dataset must match. ZRANDMEMBER
 is sent only in its deterministic forms (count 0 or at least the set size);
-lex ranges only to sets whose members all have the same score (over mixed
-scores the result depends on the skiplist's random levels, in Redis too).
-Both servers run with zset-max-listpack-entries 0 (pyengine has no listpack
-sorted sets yet), restored afterwards."""
+lex ranges only to listpack-encoded sets or sets whose members all have the
+same score (over mixed scores a skiplist's result depends on its random
+levels, in Redis too). A rule changes zset-max-listpack-entries/-value on
+both servers (small limits make every command cross the thresholds); the
+defaults are restored afterwards. ZSCAN is compared raw on listpacks and as
+a set of pairs on skiplists (the dict walk order is not Redis's)."""
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
@@ -67,7 +69,9 @@ class ZSetCommandMachine(RuleBasedStateMachine):
 
     def lex_ok(self, k):
         """True when lex ranges on ``k`` are deterministic: not a sorted set,
-        or all its scores are equal."""
+        a listpack, or all its scores are equal."""
+        if self.send(b"OBJECT", b"ENCODING", k) == b"$8\r\nlistpack\r\n":
+            return True
         rd = ReplyReader()
         rd.feed(self.send(b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"))
         v = rd.gets()
@@ -80,6 +84,8 @@ class ZSetCommandMachine(RuleBasedStateMachine):
     def reset(self):
         self.hello_both(b"2")
         self.send(b"FLUSHALL")
+        self.send(b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128")
+        self.send(b"CONFIG", b"SET", b"zset-max-listpack-value", b"64")
         self.send(b"SET", b"str", b"value")
         self.send(b"ZADD", b"z1", b"1", b"a", b"2", b"b", b"3", b"c")
 
@@ -206,6 +212,60 @@ class ZSetCommandMachine(RuleBasedStateMachine):
     def zrandmember(self, k, cnt, ws):
         self.send(b"ZRANDMEMBER", k, cnt, *([b"WITHSCORES"] if ws else []))
 
+    @rule(entries=st.sampled_from([b"0", b"1", b"2", b"3", b"5", b"128"]),
+          value=st.sampled_from([b"0", b"1", b"2", b"64"]))
+    def thresholds(self, entries, value):
+        self.send(b"CONFIG", b"SET", b"zset-max-listpack-entries", entries)
+        self.send(b"CONFIG", b"SET", b"zset-max-listpack-value", value)
+
+    @rule(k=key, match=st.sampled_from([None, b"*", b"a*", b"?", b"[a-c]*"]),
+          count=st.sampled_from([None, b"1", b"100", b"0", b"x"]))
+    def zscan(self, k, match, count):
+        args = [b"ZSCAN", k, b"0"] + ([b"MATCH", match] if match else []) + \
+            ([b"COUNT", count] if count else [])
+        if self.send(b"OBJECT", b"ENCODING", k) != b"$8\r\nskiplist\r\n":
+            self.send(*args)
+            return
+        found = []
+        for c in (self.r, self.p):
+            cursor, pairs = b"0", set()
+            while True:
+                args[2] = cursor
+                c.send_command(*args)
+                raw = c.read_reply()
+                if raw.startswith(b"-"):
+                    pairs = raw
+                    break
+                rd = ReplyReader()
+                rd.feed(raw)
+                cursor, items = rd.gets()
+                pairs |= set(zip(items[::2], items[1::2]))
+                if cursor == b"0":
+                    break
+            found.append(pairs)
+        assert found[0] == found[1]
+
+    def send_blocking(self, *args):
+        """A blocking command that would block (every key missing) is sent
+        inside MULTI, where it answers at once as if timed out."""
+        keys_exist = self.send(b"EXISTS", *args[1])
+        if keys_exist == b":0\r\n":
+            self.send(b"MULTI")
+            self.send(*args[0])
+            self.send(b"EXEC")
+        else:
+            self.send(*args[0])
+
+    @rule(ks=st.lists(key, min_size=1, max_size=3), which=st.sampled_from([b"BZPOPMIN", b"BZPOPMAX"]))
+    def bzpop(self, ks, which):
+        self.send_blocking((which, *ks, b"0"), ks)
+
+    @rule(ks=st.lists(key, min_size=1, max_size=3), where=st.sampled_from([b"MIN", b"MAX"]),
+          cnt=st.one_of(st.just(None), count_arg))
+    def bzmpop(self, ks, where, cnt):
+        self.send_blocking((b"BZMPOP", b"0", len(ks), *ks, where,
+                            *([b"COUNT", cnt] if cnt is not None else [])), ks)
+
     @rule(k=key)
     def meta(self, k):
         self.send(b"TYPE", k)
@@ -235,13 +295,12 @@ class ZSetCommandMachine(RuleBasedStateMachine):
 @pytest.fixture(scope="module")
 def conns(redis_server, pyengine_server):
     r, p = RawConnection(redis_server.port), RawConnection(pyengine_server.port)
-    for c in (r, p):
-        c.call("CONFIG", "SET", "zset-max-listpack-entries", "0")
     yield r, p
     for c in (r, p):
         c.call("HELLO", "2")
         c.call("FLUSHALL")
         c.call("CONFIG", "SET", "zset-max-listpack-entries", "128")
+        c.call("CONFIG", "SET", "zset-max-listpack-value", "64")
         c.close()
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from engine.util import (py_string2ll, py_string2ull, py_string2d, py_string2ld, py_ll2string,
                          py_ull2string, py_d2string, py_ld2string_human, py_double_to_human,
-                         py_stringmatch, py_lower, py_eq_nocase)
+                         py_stringmatch, py_lower, py_eq_nocase, py_double2ll)
 
 
 @pytest.mark.parametrize("s,v", [
@@ -127,3 +127,20 @@ def test_stringmatch_pathological_is_fast():
     start = time.monotonic()
     assert py_stringmatch(pat, b"a" * 5000) is False
     assert time.monotonic() - start < 2
+
+
+@pytest.mark.parametrize("d,v", [
+    (0.0, 0), (-0.0, 0), (1.0, 1), (-3.0, -3), (1e17, 10**17), (2.0**52, 2**52),
+    (4611686018427387904.0, 4611686018427387904), (-4611686018427387904.0, -4611686018427387904),
+    (9007199254740993.0, 9007199254740992),
+])
+def test_double2ll_integers(d, v):
+    """Integral doubles within +-LLONG_MAX/2 (what a zset listpack stores as
+    an integer)."""
+    assert py_double2ll(d) == v
+
+
+@pytest.mark.parametrize("d", [0.5, -1.5, 1e-300, 4611686018427388928.0, 9.2e18, -9.3e18, 1e300,
+                               math.inf, -math.inf, math.nan])
+def test_double2ll_rejects(d):
+    assert py_double2ll(d) is None
