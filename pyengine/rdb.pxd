@@ -12,18 +12,6 @@ cdef enum:
     RDBFLAGS_AOF_PREAMBLE = 1    # loading: keep expired keys (an AOF tail follows)
     RDBFLAGS_ALLOW_DUP = 2       # loading: a key already there is replaced (DEBUG RELOAD MERGE)
 
-# Types other modules save and load themselves (streams, when they land):
-# ``type_fn`` gives the RDB type byte of a value, ``save_fn`` writes the
-# value's bytes after it; ``load_fn`` reads a value of one RDB type (NULL
-# with r.err set on failure; *empty set for a value that came out empty).
-ctypedef int (*rdb_type_fn)(robj* o) noexcept nogil
-ctypedef int (*rdb_save_fn)(rdb_writer* w, robj* o) noexcept nogil
-ctypedef robj* (*rdb_load_fn)(Server srv, rdb_reader* r, int rdbtype, bint deep,
-                              bint* empty) noexcept
-
-cdef void rdb_register_saver(int objtype, rdb_type_fn type_fn, rdb_save_fn save_fn) noexcept
-cdef void rdb_register_loader(int rdbtype, rdb_load_fn load_fn) noexcept
-
 cdef int rdb_object_type(robj* o) noexcept nogil
 cdef int rdb_save_value(rdb_writer* w, robj* o) noexcept nogil
 cdef robj* rdb_load_value(Server srv, rdb_reader* r, int rdbtype, bint deep,

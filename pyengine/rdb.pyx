@@ -29,6 +29,8 @@ Values written (``rdb_object_type`` gives the type byte)::
                                                 from the highest score down
     hash  listpack        16  HASH_LISTPACK     the listpack as a string
     hash  hashtable        4  HASH              <n> (<field> <value>)*
+    stream                19  STREAM_LISTPACKS_2  nodes, counters, groups
+                                                (pyengine/rdb_stream)
 
 The listpack, intset and quicklist engines keep Redis's exact bytes and
 node layout, so DUMP of those encodings is byte-identical to Redis's; a
@@ -102,6 +104,8 @@ from pyengine.t_set cimport (set_create_intset, set_create_ht, set_from_intset,
                              set_convert_to_ht)
 from pyengine.t_zset cimport (zset_new_skiplist, zset_from_listpack,
                               zset_convert_to_listpack_if_needed)
+from pyengine.rdb_stream cimport rdb_save_stream, rdb_load_stream
+from engine.stream cimport stream_t
 from pyengine.msgs cimport (MSG_BUSYKEY, MSG_BAD_DATA_FORMAT, MSG_DUMP_PAYLOAD, MSG_INVALID_TTL,
                             MSG_INVALID_IDLETIME, MSG_INVALID_FREQ)
 
@@ -111,23 +115,6 @@ cdef enum:
     QL_NODE_MAX_COUNT = 65535     # quicklist node counts are 16 bits
     CRC_STEP = 1 << 18            # loader: CRC the input in 256 KB steps
     PROGRESS_STEP = 8 << 20       # loader: progress callback every 8 MB
-
-# module state for types saved/loaded by other modules
-cdef rdb_type_fn _type_hooks[8]
-cdef rdb_save_fn _save_hooks[8]
-cdef rdb_load_fn _load_hooks[32]
-
-
-cdef void rdb_register_saver(int objtype, rdb_type_fn type_fn, rdb_save_fn save_fn) noexcept:
-    """Let another module write its values (objtype 0..7)."""
-    _type_hooks[objtype] = type_fn
-    _save_hooks[objtype] = save_fn
-
-
-cdef void rdb_register_loader(int rdbtype, rdb_load_fn load_fn) noexcept:
-    """Let another module read one RDB type (0..31)."""
-    _load_hooks[rdbtype] = load_fn
-
 
 # load_buffer flags for Python callers
 PY_RDBFLAGS_NONE = RDBFLAGS_NONE
@@ -158,8 +145,8 @@ cdef int rdb_object_type(robj* o) noexcept nogil:
         return RDB_TYPE_ZSET_LISTPACK if o.encoding == ENC_LISTPACK else RDB_TYPE_ZSET_2
     if o.type == OBJ_HASH:
         return RDB_TYPE_HASH_LISTPACK if o.encoding == ENC_LISTPACK else RDB_TYPE_HASH
-    if o.type < 8 and _type_hooks[o.type] != NULL:
-        return _type_hooks[o.type](o)
+    if o.type == OBJ_STREAM:
+        return RDB_TYPE_STREAM_LISTPACKS_2
     return -1
 
 
@@ -253,8 +240,8 @@ cdef int rdb_save_value(rdb_writer* w, robj* o) noexcept nogil:
         if o.encoding == ENC_LISTPACK:
             return rdbw_string(w, <const char*>o.u.ptr, lp_bytes(<uchar*>o.u.ptr))
         return _save_dict_keys(w, <dict_t*>o.u.ptr, True)
-    if o.type < 8 and _save_hooks[o.type] != NULL:
-        return _save_hooks[o.type](w, o)
+    if o.type == OBJ_STREAM:
+        return rdb_save_stream(w, <stream_t*>o.u.ptr)
     if not w.err:
         w.err = 22          # EINVAL
     return -1
@@ -762,11 +749,9 @@ cdef robj* rdb_load_value(Server srv, rdb_reader* r, int rdbtype, bint deep,
             rdbtype == RDB_TYPE_ZSET_LISTPACK or rdbtype == RDB_TYPE_HASH_ZIPLIST or
             rdbtype == RDB_TYPE_HASH_LISTPACK):
         return _load_blob_type(srv, r, rdbtype, deep, empty)
-    if 0 <= rdbtype < 32 and _load_hooks[rdbtype] != NULL:
-        return _load_hooks[rdbtype](srv, r, rdbtype, deep, empty)
     if rdbtype == RDB_TYPE_STREAM_LISTPACKS or rdbtype == RDB_TYPE_STREAM_LISTPACKS_2:
-        rdbr_fail(r, RDBR_CORRUPT, b"stream values are not supported by this build")
-    elif rdbtype == RDB_TYPE_MODULE or rdbtype == RDB_TYPE_MODULE_2:
+        return rdb_load_stream(srv, r, rdbtype, deep)
+    if rdbtype == RDB_TYPE_MODULE or rdbtype == RDB_TYPE_MODULE_2:
         rdbr_fail(r, RDBR_CORRUPT, b"module values cannot be loaded: no module is loaded")
     else:
         rdbr_fail(r, RDBR_CORRUPT, b"unknown RDB value type")

@@ -1265,13 +1265,10 @@ def debug_command(c):
         idle = pdb.py_idle_seconds(c.srv, c.dbid, args[2])
         refcount = pdb.py_refcount(c.srv, c.dbid, args[2])
         extra = ""
-        own_len = None
         if tname in pdb.DEBUG_OBJECT:
-            own_len, extra = pdb.DEBUG_OBJECT[tname](c.srv, c.dbid, args[2])
+            _len, extra = pdb.DEBUG_OBJECT[tname](c.srv, c.dbid, args[2])
         from pyengine import rdb
-        serlen = rdb.serialized_length(c.srv, c.dbid, args[2])
-        if serlen is None:              # a type the RDB writer cannot save yet
-            serlen = own_len or 0
+        serlen = rdb.serialized_length(c.srv, c.dbid, args[2]) or 0
         c.reply_simple("Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s" % (
             pdb.py_value_address(c.srv, c.dbid, args[2]), refcount, enc, serlen, lru, idle, extra))
     elif sub == b"sdslen" and n == 3:

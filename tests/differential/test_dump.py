@@ -3,9 +3,11 @@
 Payloads are compared byte for byte for every encoding whose bytes do not
 depend on a hash seed (strings in all their RDB forms, quicklists with and
 without compression and plain nodes, intsets of every width, hash
-listpacks, skiplist sorted sets); hashtable-encoded sets and hashes are
-compared by contents after a RESTORE in the other server. Payloads DUMPed by
-Redis RESTORE into pyengine (listpack sorted sets included) and back. Every
+listpacks, listpack and skiplist sorted sets, streams and their groups);
+hashtable-encoded sets and hashes are compared by contents after a RESTORE
+in the other server. Payloads DUMPed by Redis RESTORE into pyengine and
+back, byte for byte where the type allows it (streams whose groups carry
+delivery and seen times made on each server are compared that way). Every
 RESTORE error is Redis's error, in Redis's order.
 """
 
@@ -16,6 +18,7 @@ import pytest
 
 from engine.crc64 import py_crc64
 from engine.resp import ReplyReader
+from rdb_helpers import stream_v1
 
 
 def value(raw):
@@ -213,20 +216,173 @@ def test_dump_zset_skiplist_byte_identical(diff):
     cross_restore(diff, "bigz")
 
 
-def test_restore_zset_listpack_payload(diff):
-    """Redis's small zsets are listpacks: the payload loads into a skiplist
-    here (LISTPACK: the same encoding once sorted sets have it)."""
-    diff.r.call("ZADD", "zl", "1", "a", "2.5", "b", "3", "c")
-    payload = value(diff.r.call("DUMP", "zl"))
-    assert payload[0] == 17
-    assert value(diff.p.call("RESTORE", "zl", "0", payload)) == "OK"
-    assert contents(diff.p, "zl") == contents(diff.r, "zl")
-    back = value(diff.p.call("DUMP", "zl"))
-    diff.r.call("DEL", "zl")
-    assert value(diff.r.call("RESTORE", "zl", "0", back)) == "OK"
-    assert contents(diff.r, "zl") == contents(diff.p, "zl")
+ZSET_SCORES = ["1", "2.5", "-3", "0", "-0", "1e300", "-inf", "inf", "100000000000000000",
+               "4611686018427387903", "4611686018427387904", "0.1", "-1.5e-300", "3.0"]
 
 
+def test_dump_zset_listpack_byte_identical(diff):
+    args = []
+    for i, sc in enumerate(ZSET_SCORES):
+        args += [sc, "m%d" % i]
+    diff("ZADD", "z", *args)
+    diff("ZADD", "z", "7", "12345", "8", "-99", "9", "x" * 64)   # integer members, longest
+    diff("OBJECT", "ENCODING", "z")
+    same_dump(diff, "z")
+    cross_restore(diff, "z")
+    diff("ZINCRBY", "z", "0.5", "m1")
+    diff("ZREM", "z", "m0")
+    same_dump(diff, "z")
+
+
+def test_restore_zset_payloads_convert_at_the_limits(diff):
+    """A listpack payload over zset-max-listpack-entries loads as a
+    skiplist; a skiplist payload that fits the limits loads as a listpack
+    (and one with a member over zset-max-listpack-value stays a skiplist)."""
+    diff("ZADD", "lp", *[x for i in range(10) for x in (str(i), "m%d" % i)])
+    with config(diff, zset_max_listpack_entries=0):
+        diff("ZADD", "sl", "1", "a", "2", "b")
+        diff("ZADD", "sllong", "1", "a", "2", "y" * 100)
+    lp, sl, sllong = (value(diff.r.call("DUMP", k)) for k in ("lp", "sl", "sllong"))
+    assert (lp[0], sl[0], sllong[0]) == (17, 5, 5)
+    with config(diff, zset_max_listpack_entries=5):
+        diff("RESTORE", "lp2", "0", lp)
+        diff("OBJECT", "ENCODING", "lp2")
+        same_dump(diff, "lp2")
+    for key, payload in (("sl2", sl), ("sllong2", sllong)):
+        diff("RESTORE", key, "0", payload)
+        diff("OBJECT", "ENCODING", key)
+        diff("ZRANGE", key, "0", "-1", "WITHSCORES")
+        same_dump(diff, key)
+
+
+def test_restore_zset_ziplist_and_text_double_payloads(diff):
+    """Types Redis 7.0 still loads: ZSET_ZIPLIST (12) and the text-double
+    ZSET (3)."""
+    zl = (b"\x18\x00\x00\x00\x12\x00\x00\x00\x04\x00"      # ziplist: a 1 b 2.5
+          b"\x00\x01a" b"\x03\xf2" b"\x02\x01b" b"\x03\x032.5" b"\xff")
+    import engine.rdb as rdbenc
+    diff("RESTORE", "zz", "0", bad_format(b"\x0c" + rdbenc.encode_string(zl, False)))
+    diff("OBJECT", "ENCODING", "zz")
+    diff("ZRANGE", "zz", "0", "-1", "WITHSCORES")
+    same_dump(diff, "zz")
+    text = b"\x03\x03\x01a\x031.5\x01b\xfe\x01c\xff"     # a 1.5, b +inf, c -inf
+    diff("RESTORE", "zt", "0", bad_format(text))
+    diff("OBJECT", "ENCODING", "zt")
+    diff("ZRANGE", "zt", "0", "-1", "WITHSCORES")
+    same_dump(diff, "zt")
+
+
+@pytest.mark.parametrize("body", [
+    b"\x11\x0a\x0a\x00\x00\x00\x01\x00\x81a\x02\xff",                  # a member alone
+    b"\x05\x02\x01a" + struct.pack("<d", 1.0) + b"\x01a" + struct.pack("<d", 2.0),  # duplicate
+    b"\x05\x01\x01a" + struct.pack("<d", float("nan")),                         # NaN score
+    b"\x05\x02\x01a" + struct.pack("<d", 1.0),                                  # truncated
+])
+def test_restore_bad_zset_payloads(diff, body):
+    diff("RESTORE", "k", "0", bad_format(body))
+    diff("EXISTS", "k")
+
+
+# ---- streams ----------------------------------------------------------------------------------
+
+def make_stream(c, key="st", nodes=4):
+    """A stream over several nodes with deleted entries, entries with their
+    own fields, and groups without consumers (no clock in the payload)."""
+    c("CONFIG", "SET", "stream-node-max-entries", str(nodes))
+    for i in range(1, 15):
+        c("XADD", key, "%d-%d" % (i, i % 2), "f", str(i), "g", "v%d" % i)
+    c("XADD", key, "20-0", "other", "x" * 50)
+    c("XADD", key, "21-0", "12", "-7")
+    c("XDEL", key, "3-1", "8-0", "9-1")
+    c("XGROUP", "CREATE", key, "grp", "0")
+    c("XGROUP", "CREATE", key, "mid", "7-1", "ENTRIESREAD", "5")
+    c("XGROUP", "CREATE", key, "999", "$")
+    c("CONFIG", "SET", "stream-node-max-entries", "100")
+
+
+def test_dump_stream_byte_identical(diff):
+    make_stream(diff)
+    same_dump(diff, "st")
+    diff("XTRIM", "st", "MAXLEN", "9")
+    same_dump(diff, "st")
+    diff("XSETID", "st", "50-0", "ENTRIESADDED", "100", "MAXDELETEDID", "30-0")
+    same_dump(diff, "st")
+    diff("XADD", "empty", "MAXLEN", "0", "1-1", "a", "b")
+    same_dump(diff, "empty")
+    diff("XGROUP", "CREATE", "empty", "g", "$")
+    same_dump(diff, "empty")
+    with config(diff, rdbcompression="no"):
+        same_dump(diff, "st")
+    r, p = diff.both("DEBUG", "OBJECT", "st")
+    pick = lambda b: [w for w in b.split() if w.startswith(b"serializedlength")]
+    assert pick(p) == pick(r)
+
+
+def _xinfo_full(conn, key):
+    """XINFO STREAM FULL, the clock-made fields (delivery and seen times)
+    included: they come from the payload, so they must be equal too."""
+    return value(conn.call("XINFO", "STREAM", key, "FULL"))
+
+
+def test_stream_groups_cross_restore(diff):
+    """Groups with PELs and consumers: each server's payload restores in
+    the other with identical XINFO STREAM FULL (times included: they are
+    in the payload), and DUMPs back to the same bytes."""
+    make_stream(diff)
+    for c in (diff.r, diff.p):
+        c.call("XREADGROUP", "GROUP", "grp", "alice", "COUNT", "3", "STREAMS", "st", ">")
+        c.call("XREADGROUP", "GROUP", "grp", "bob", "COUNT", "2", "STREAMS", "st", ">")
+        c.call("XACK", "st", "grp", "2-0")
+        c.call("XCLAIM", "st", "grp", "bob", "0", "1-1", "TIME", "1700000000000", "RETRYCOUNT", "7")
+        c.call("XGROUP", "CREATECONSUMER", "st", "mid", "idle")
+    r, p = dump_both(diff, "st")
+    assert len(r) == len(p)
+    assert value(diff.p.call("RESTORE", "fromr", "0", r)) == "OK"
+    assert value(diff.r.call("RESTORE", "fromp", "0", p)) == "OK"
+    assert _xinfo_full(diff.p, "fromr") == _xinfo_full(diff.r, "st")
+    assert _xinfo_full(diff.r, "fromp") == _xinfo_full(diff.p, "st")
+    assert value(diff.p.call("DUMP", "fromr")) == r
+    assert value(diff.r.call("DUMP", "fromp")) == p
+    for args in (("XPENDING", "%s", "grp"), ("XINFO", "GROUPS", "%s")):
+        a = [x.replace("%s", "fromr") for x in args]
+        b = [x.replace("%s", "st") for x in args]
+        assert diff.p.call(*a) == diff.r.call(*b)
+
+
+def test_restore_stream_redis6_payload(diff):
+    """The Redis 5/6 stream type: first ID from the nodes, entries added =
+    length, each group's entries_read estimated (XINFO shows the results)."""
+    make_stream(diff)
+    diff.r.call("XREADGROUP", "GROUP", "grp", "alice", "COUNT", "3", "STREAMS", "st", ">")
+    old = stream_v1(value(diff.r.call("DUMP", "st")))
+    diff("RESTORE", "old", "0", old)
+    assert _xinfo_full(diff.p, "old") == _xinfo_full(diff.r, "old")
+    diff("XINFO", "GROUPS", "old")
+    same_dump(diff, "old")
+
+
+def _stream_payload_parts(diff):
+    diff.r.call("XADD", "src", "1-1", "a", "1")
+    diff.r.call("XGROUP", "CREATE", "src", "g", "0")
+    p = value(diff.r.call("DUMP", "src"))
+    diff.r.call("DEL", "src")
+    return p[:-10]
+
+
+def test_restore_bad_stream_payloads(diff):
+    body = _stream_payload_parts(diff)
+    node_key = body.index(b"\x10") + 1
+    g = body.rindex(b"\x01g")                                 # the group's name
+    cases = [
+        body[:-1],                                            # truncated
+        body[:node_key - 1] + b"\x0f" + body[node_key:node_key + 15] + body[node_key + 16:],
+        body[:-1] + b"\x01\x01c" + b"\x00" * 8 + b"\x01" + b"\x00" * 16,   # PEL id unknown
+        body[:g - 1] + b"\x02" + body[g:] + body[g:],        # the same group twice
+        body[:-1] + b"\x02\x01c" + b"\x00" * 9 + b"\x01c" + b"\x00" * 9,  # consumer twice
+    ]
+    for case in cases:
+        diff("RESTORE", "k", "0", bad_format(case))
+        diff("EXISTS", "k")
 # ---- RESTORE options and errors ------------------------------------------------------------
 
 def payload_of(diff, *setup):
@@ -331,7 +487,10 @@ def test_debug_object_serializedlength(diff):
     diff("RPUSH", "l", *["v%d" % i for i in range(300)])
     diff("SADD", "is", "1", "2", "3")
     diff("HSET", "h", "a", "1")
-    for key in ("s", "i", "l", "is", "h"):
+    diff("ZADD", "zl", "1", "a", "2.5", "b")
+    diff("ZADD", "zs", *[x for i in range(200) for x in (str(i / 3), "m%d" % i)])
+    make_stream(diff)
+    for key in ("s", "i", "l", "is", "h", "zl", "zs", "st"):
         r, p = diff.both("DEBUG", "OBJECT", key)
         pick = lambda b: [w for w in b.split() if w.startswith(b"serializedlength")]
         assert pick(p) == pick(r), key
@@ -339,8 +498,13 @@ def test_debug_object_serializedlength(diff):
 
 def test_dump_payload_sanitizations_counter(diff):
     good = payload_of(diff, "HSET", "src", "a", "1")
+    make_stream(lambda *a: diff.r.call(*a), "st")
+    stream = value(diff.r.call("DUMP", "st"))
+    zset = payload_of(diff, "ZADD", "z", "1", "a")
     with config(diff, sanitize_dump_payload="yes"):
         diff("CONFIG", "RESETSTAT")
         diff("RESTORE", "h", "0", good)
+        diff("RESTORE", "st2", "0", stream)
+        diff("RESTORE", "z2", "0", zset)
         pick = lambda t: [ln for ln in t.split(b"\r\n") if ln.startswith(b"dump_payload")]
         assert pick(value(diff.p.call("INFO", "stats"))) == pick(value(diff.r.call("INFO", "stats")))

@@ -17,16 +17,11 @@ import struct
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.crc64 import py_crc64
 from pyengine.embedded import Engine, ResponseError
+from rdb_helpers import footer, stream_v1
 
 SETTINGS = dict(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-
-
-def footer(body):
-    data = body + struct.pack("<H", 10)
-    return data + struct.pack("<Q", py_crc64(data))
 
 
 def build_seeds():
@@ -43,9 +38,14 @@ def build_seeds():
         e.execute("SADD", "h1", "a", "b", "c")
         e.execute("HSET", "hl", "f", "v", "n", "1", "big", "q" * 30)
         e.execute("HSET", "hh", *[x for i in range(20) for x in ("f%d" % i, "v" * 70)])
-        e.execute("ZADD", "z1", "1", "a", "2.5", "b", "-inf", "c")
-        for key in ("s1", "s2", "s3", "l1", "l2", "i1", "h1", "hl", "hh", "z1"):
+        e.execute("ZADD", "z1", "1", "a", "2.5", "b", "-inf", "c", "1e17", "12")
+        e.execute("ZADD", "z2", *[x for i in range(140) for x in (str(i / 4), "m%d" % i)])
+        e.execute("ZADD", "z3", "1", "a", "2", "q" * 80)
+        add_streams(e)
+        for key in ("s1", "s2", "s3", "l1", "l2", "i1", "h1", "hl", "hh", "z1", "z2", "z3",
+                    "x1", "x2", "x3"):
             seeds.append(e.execute("DUMP", key))
+        seeds.append(stream_v1(e.execute("DUMP", "x1")))
     # forms only Redis (or older Redis) writes: a zset listpack, a ziplist
     # hash, the plain list and the text-double zset
     e = Engine()
@@ -60,7 +60,63 @@ def build_seeds():
     return seeds
 
 
+def add_streams(e):
+    """x1: three nodes, deleted entries, other fields, two groups with PELs
+    and consumers; x2: one entry, one group, no consumer; x3: empty with a
+    group."""
+    e.execute("CONFIG", "SET", "stream-node-max-entries", "3")
+    for i in range(1, 9):
+        e.execute("XADD", "x1", "%d-1" % i, "f", str(i), "g", "v" * i)
+    e.execute("XADD", "x1", "9-0", "other", "field")
+    e.execute("XDEL", "x1", "2-1", "5-1")
+    e.execute("XGROUP", "CREATE", "x1", "g1", "0")
+    e.execute("XGROUP", "CREATE", "x1", "g2", "4-1")
+    e.execute("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "2", "STREAMS", "x1", ">")
+    e.execute("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "2", "STREAMS", "x1", ">")
+    e.execute("XREADGROUP", "GROUP", "g2", "carol", "STREAMS", "x1", ">")
+    e.execute("XGROUP", "CREATECONSUMER", "x1", "g2", "idle")
+    e.execute("XADD", "x2", "1-1", "a", "b")
+    e.execute("XGROUP", "CREATE", "x2", "g", "$")
+    e.execute("XADD", "x3", "MAXLEN", "0", "5-5", "a", "b")
+    e.execute("XGROUP", "CREATE", "x3", "g", "$")
+    e.execute("CONFIG", "SET", "stream-node-max-entries", "100")
+
+
 SEEDS = build_seeds()
+
+
+def exercise_stream(e, key):
+    """Every read of a stream and its groups, then writes that walk and
+    change the nodes, the PELs and the consumers."""
+    def ok(*args):
+        try:
+            return e.execute(*args)
+        except ResponseError:
+            return None
+    e.execute("XRANGE", key, "-", "+")
+    e.execute("XREVRANGE", key, "+", "-", "COUNT", "3")
+    e.execute("XLEN", key)
+    e.execute("XINFO", "STREAM", key)
+    e.execute("XINFO", "STREAM", key, "FULL")
+    for g in e.execute("XINFO", "GROUPS", key):
+        name = g[1]
+        e.execute("XINFO", "CONSUMERS", key, name)
+        e.execute("XPENDING", key, name)
+        for entry in e.execute("XPENDING", key, name, "-", "+", "100"):
+            ok("XCLAIM", key, name, "someone", "0", entry[0])
+        ok("XAUTOCLAIM", key, name, "other", "0", "0-0", "COUNT", "5")
+        ok("XREADGROUP", "GROUP", name, "reader", "COUNT", "2", "STREAMS", key, ">")
+        ok("XREADGROUP", "GROUP", name, "reader", "STREAMS", key, "0")
+        ok("XACK", key, name, "1-1", "3-1", "4-1")
+        ok("XGROUP", "DELCONSUMER", key, name, "someone")
+    ok("XADD", key, "*", "new", "entry")
+    first = e.execute("XRANGE", key, "-", "+", "COUNT", "1")
+    if first:
+        e.execute("XDEL", key, first[0][0])
+    e.execute("XTRIM", key, "MAXLEN", "2")
+    ok("XSETID", key, "99999999999999-0")
+    ok("XGROUP", "DESTROY", key, "g1")
+    e.execute("XRANGE", key, "-", "+")
 
 
 def exercise(e, key):
@@ -90,6 +146,12 @@ def exercise(e, key):
         e.execute("ZADD", key, "3", "new")
         e.execute("ZREM", key, "a")
         e.execute("ZRANGEBYLEX", key, "-", "+")
+        e.execute("ZRANGEBYSCORE", key, "-inf", "+inf")
+        e.execute("ZRANK", key, "b")
+        e.execute("ZADD", key, *[x for i in range(140) for x in (str(i), "grow%d" % i)])
+        e.execute("ZPOPMIN", key)
+    elif t == "stream":
+        exercise_stream(e, key)
     if e.execute("EXISTS", key):
         e.execute("DEBUG", "DIGEST-VALUE", key)
         e.execute("OBJECT", "ENCODING", key)
@@ -171,11 +233,13 @@ members = st.lists(values, min_size=1, max_size=40, unique=True)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(["yes", "no"]), st.sampled_from(["string", "list", "set", "hash", "zset"]),
+@given(st.sampled_from(["yes", "no"]),
+       st.sampled_from(["string", "list", "set", "hash", "zset", "stream"]),
        members, st.lists(st.floats(allow_nan=False), min_size=40, max_size=40))
 def test_dump_restore_round_trip(compression, kind, items, scores):
     e = Engine(rdbcompression=compression, set_max_intset_entries=16,
-               hash_max_listpack_entries=16, list_max_listpack_size=5, list_compress_depth=1)
+               hash_max_listpack_entries=16, list_max_listpack_size=5, list_compress_depth=1,
+               zset_max_listpack_entries=16, stream_node_max_entries=4)
     if kind == "string":
         e.execute("SET", "k", items[0])
     elif kind == "list":
@@ -184,8 +248,16 @@ def test_dump_restore_round_trip(compression, kind, items, scores):
         e.execute("SADD", "k", *items)
     elif kind == "hash":
         e.execute("HSET", "k", *[x for m in items for x in (m, m[::-1])])
-    else:
+    elif kind == "zset":
         e.execute("ZADD", "k", *[x for m, s in zip(items, scores) for x in (repr(s), m)])
+    else:
+        for i, m in enumerate(items):
+            e.execute("XADD", "k", "%d-%d" % (i // 3 + 1, i % 3), "f", m, *(["g", m] * (i % 2)))
+        e.execute("XGROUP", "CREATE", "k", "g", "0")
+        e.execute("XREADGROUP", "GROUP", "g", "c%d" % len(items), "COUNT", str(len(items) // 2),
+                  "STREAMS", "k", ">")
+        if len(items) > 2:
+            e.execute("XDEL", "k", "1-1")
     payload = e.execute("DUMP", "k")
     e.execute("RESTORE", "k2", "0", payload)
     assert e.execute("DEBUG", "DIGEST-VALUE", "k") == e.execute("DEBUG", "DIGEST-VALUE", "k2")
