@@ -143,11 +143,8 @@ class _LoadHandler:
             self.path, pct, offset / 1048576, size / 1048576, keys,
             time.monotonic() - self.started))
 
-    def __getattr__(self, name):
-        # FUNCTION2 libraries go to whoever registered a loader (scripting)
-        if name == "function" and self.p.function_loader is not None:
-            return self.p.function_loader
-        raise AttributeError(name)
+    def function(self, code, flags):
+        self.p.load_function(code, flags)
 
 
 class Persistence:
@@ -170,9 +167,6 @@ class Persistence:
         self.load_keys_loaded = 0
         self.load_keys_expired = 0
         self.in_child = False
-        # hooks for other subsystems: FUNCTION2 libraries to save / to load
-        self.function_libraries = lambda: []
-        self.function_loader = None
         instance.config.on_change.append(self._config_changed)
         self._update_disk_error()
 
@@ -220,6 +214,41 @@ class Persistence:
                 return
         self.inst.log(level, msg)
 
+    # -- function libraries -----------------------------------------------------------------
+    def _functions(self, create):
+        """The instance's function set (pyengine/functions.py), created
+        when ``create``; None when there is none yet."""
+        s = self.inst.scripting
+        if s is None:
+            if not create:
+                return None
+            from pyengine.script import Scripting
+            s = self.inst.scripting = Scripting(self.inst)
+        if s.functions is None and not create:
+            return None
+        return s.get_functions()
+
+    def function_codes(self):
+        """The code of every function library, saved in each snapshot
+        (RDB_OPCODE_FUNCTION2 before the databases, as Redis writes them)."""
+        fs = self._functions(False)
+        return [] if fs is None else [li.code for li in fs.libraries.values()]
+
+    def load_function(self, code, flags):
+        """A library read from a snapshot joins the current ones; a library
+        of the same name is replaced only when loading with ALLOW_DUP
+        (DEBUG RELOAD MERGE), as in Redis. ValueError(reason) otherwise."""
+        from pyengine.script import ScriptError
+        fs = self._functions(True)
+        try:
+            fs.create(code, bool(flags & _rdb.PY_RDBFLAGS_ALLOW_DUP), fs.libraries,
+                      fs.functions, 0)
+        except ScriptError as e:
+            msg = e.args[0]
+            if isinstance(msg, bytes):
+                msg = msg.decode("utf-8", "replace")
+            raise ValueError(msg[4:] if msg.startswith("ERR ") else msg)
+
     # -- writing ----------------------------------------------------------------------------
     def aux_fields(self, aof_base=False):
         from engine._mem import used_memory
@@ -235,7 +264,7 @@ class Persistence:
         cfg = self.inst.config
         return _rdb.save_fd(self.inst.srv, fd, cfg["rdbcompression"], cfg["rdbchecksum"],
                             cfg["rdb-save-incremental-fsync"], self.aux_fields(aof_base),
-                            self.function_libraries(), cfg["rdb-key-save-delay"])
+                            self.function_codes(), cfg["rdb-key-save-delay"])
 
     def rdb_save(self, path=None):
         """rdbSave: write the snapshot through a temp file, fsync, rename,
@@ -520,12 +549,16 @@ class Persistence:
         if save and not self.rdb_save():
             return "ERR"
         if flush:
+            # emptyData without EMPTYDB_NOFUNCTIONS: the libraries go too
             pdb.py_empty_all(self.inst.srv)
+            fs = self._functions(False)
+            if fs is not None:
+                fs.flush()
         try:
             self.load_file(flags=_rdb.PY_RDBFLAGS_ALLOW_DUP if merge else 0)
         except (OSError, RdbError) as e:
             self._log("warning", "Error loading the RDB file for DEBUG RELOAD: %s" % e)
-            return "ERR Error trying to load the RDB dump, check server logs."
+            return "ERR Error trying to load the RDB dump"
         self._log("warning", "DB reloaded by DEBUG RELOAD")
         return ""
 

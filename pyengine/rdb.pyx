@@ -925,6 +925,32 @@ cdef inline uint64_t _cap_to_input(rdb_reader* r, uint64_t n) noexcept nogil:
     return n if n < left else left
 
 
+cdef bytes _read_string(rdb_reader* r):
+    cdef size_t n
+    cdef const char* s = rdbr_string(r, 0, &n, NULL, NULL)
+    if s == NULL:
+        raise _error(r)
+    return PyBytes_FromStringAndSize(s, n)
+
+
+cdef bytes _read_library(rdb_reader* r, int opcode):
+    """A function library after its opcode: FUNCTION2 is the whole code;
+    the 7.0-rc FUNCTION form is name, engine, an optional description and
+    the body, and the shebang line is rebuilt from them (as Redis 7.0
+    loads it)."""
+    cdef uint64_t has_desc
+    if opcode == RDB_OPCODE_FUNCTION2:
+        return _read_string(r)
+    name = _read_string(r)
+    engine = _read_string(r)
+    if not rdbr_len(r, &has_desc):
+        raise _error(r)
+    if has_desc:
+        _read_string(r)
+    body = _read_string(r)
+    return b"#!" + engine + b" name=" + name + b"\n" + body
+
+
 cdef object _error(rdb_reader* r):
     if r.err == RDBR_TRUNCATED:
         return RdbError("Unexpected EOF reading RDB file", r.err_pos)
@@ -938,9 +964,10 @@ def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NO
     ``flags``: RDBFLAGS_AOF_PREAMBLE keeps expired keys; RDBFLAGS_ALLOW_DUP
     replaces keys that exist (else a duplicate is an error). ``deep``: the
     sanitize-dump-payload checks. ``handler`` (optional) receives
-    ``aux(key, value)``, ``function(code)`` (FUNCTION2 libraries; without a
-    handler method they are an error), ``module_aux(module_id)`` and
-    ``progress(offset, size, keys)`` every 8 MB.
+    ``aux(key, value)``, ``function(code, flags)`` (each function library,
+    7.0-rc ones with their shebang rebuilt; it raises ValueError(reason) to
+    refuse one; without the method libraries are an error),
+    ``module_aux(module_id)`` and ``progress(offset, size, keys)`` every 8 MB.
 
     Returns a dict: version, keys_loaded, keys_expired, empty_keys_skipped,
     empty_keys (the first 10 names), consumed (bytes, checksum included).
@@ -1051,16 +1078,14 @@ def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NO
                     handler.module_aux(n1)
                 continue
             if t == RDB_OPCODE_FUNCTION2 or t == RDB_OPCODE_FUNCTION:
-                if t == RDB_OPCODE_FUNCTION:
-                    raise RdbError("function libraries in the Redis 7.0 release-candidate "
-                                   "format cannot be loaded", start)
-                ks = rdbr_string(&r, 0, &kl, NULL, NULL)
-                if ks == NULL:
-                    raise _error(&r)
+                code = _read_library(&r, t)
                 if handler is None or not hasattr(handler, "function"):
-                    raise RdbError("the file contains function libraries, which this build "
-                                   "cannot load", start)
-                handler.function(PyBytes_FromStringAndSize(ks, kl))
+                    raise RdbError("the file contains function libraries and nothing "
+                                   "here can load them", start)
+                try:
+                    handler.function(code, flags)
+                except ValueError as exc:
+                    raise RdbError("Failed loading library, %s" % exc, start)
                 continue
             if not _is_object_type(t):
                 raise RdbError("Unknown RDB type %d" % t, start)
