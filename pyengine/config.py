@@ -515,6 +515,7 @@ PARAMS = [
     BoolParam("rdb-save-incremental-fsync", True),
     EnumParam("sanitize-dump-payload", "no", ["no", "yes", "clients"]),
     IntParam("rdb-key-save-delay", 0, -2 ** 31, INT_MAX, hidden=True),
+    IntParam("key-load-delay", 0, -2 ** 31, INT_MAX, hidden=True),
     BoolParam("appendonly", False),
     Param("appendfilename", "appendonly.aof", mutable=False),
     Param("appenddirname", "appendonlydir", mutable=False),

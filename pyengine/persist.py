@@ -502,7 +502,8 @@ class Persistence:
                 try:
                     stats = _rdb.load_buffer(
                         srv, m, flags, cfg["sanitize-dump-payload"] == "yes",
-                        cfg["rdbchecksum"] and not srv.skip_checksum_validation, handler)
+                        cfg["rdbchecksum"] and not srv.skip_checksum_validation, handler,
+                        cfg["key-load-delay"])
                 finally:
                     handler = None
         self.load_keys_loaded = stats["keys_loaded"]

@@ -781,9 +781,10 @@ cdef void rdb_set_lru_or_lfu(Server srv, robj* o, long long freq, long long idle
 
 # ---- snapshot: saving ---------------------------------------------------------------------
 
-cdef inline void _key_save_delay(long long usec) noexcept nogil:
-    """rdb-key-save-delay (tests): sleep per key; a negative value sleeps
-    1 us once every -usec keys on average."""
+cdef inline void _debug_delay(long long usec) noexcept nogil:
+    """rdb-key-save-delay / key-load-delay (tests slow saving and loading
+    down with them): sleep per key; a negative value sleeps 1 us once every
+    -usec keys on average (Redis's debugDelay)."""
     if usec < 0:
         usec = 1 if rand() % (-usec) == 0 else 0
     if usec > 0:
@@ -848,7 +849,7 @@ cdef int _save_db(Server srv, rdb_writer* w, int dbid, long long delay,
             break
         nkeys[0] += 1
         if delay:
-            _key_save_delay(delay)
+            _debug_delay(delay)
     dict_iter_release(&it)
     if w.err:
         return -1
@@ -958,7 +959,8 @@ cdef object _error(rdb_reader* r):
 
 
 def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NONE,
-                bint deep=False, bint verify_checksum=True, handler=None):
+                bint deep=False, bint verify_checksum=True, handler=None,
+                long long key_load_delay=0):
     """Load an RDB snapshot from ``data`` into the server's databases.
 
     ``flags``: RDBFLAGS_AOF_PREAMBLE keeps expired keys; RDBFLAGS_ALLOW_DUP
@@ -968,6 +970,7 @@ def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NO
     7.0-rc ones with their shebang rebuilt; it raises ValueError(reason) to
     refuse one; without the method libraries are an error),
     ``module_aux(module_id)`` and ``progress(offset, size, keys)`` every 8 MB.
+    ``key_load_delay``: key-load-delay, microseconds slept after each key.
 
     Returns a dict: version, keys_loaded, keys_expired, empty_keys_skipped,
     empty_keys (the first 10 names), consumed (bytes, checksum included).
@@ -1124,6 +1127,8 @@ def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NO
             expiretime = -1
             lfu_freq = -1
             lru_idle = -1
+            if key_load_delay:
+                _debug_delay(key_load_delay)
         crc = crc64(crc, base + crc_pos, r.pos - crc_pos)
         if rdbver >= 5:
             p = rdbr_take(&r, 8)

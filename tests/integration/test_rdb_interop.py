@@ -368,6 +368,47 @@ def test_bgsave_while_serving(procs, tmp_path):
     assert not [f for f in os.listdir(tmp_path) if f.startswith("temp-")]
 
 
+def test_no_resize_while_a_child_saves(procs, tmp_path):
+    """While a BGSAVE child runs, a full keyspace table does not grow (it
+    would copy pages the child shares) until the load factor reaches 5;
+    once the child is gone the next write grows it. Compared with Redis
+    (its own test, "Don't rehash if redis has child process")."""
+    sizes = {}
+    for kind in ("redis", "pyengine"):
+        d = tmp_path / kind
+        d.mkdir()
+        port = free_port()
+        proc = start(procs, kind, port, d, "--rdb-key-save-delay", "1000000", name=kind)
+        c = Conn(port)
+        assert c("DEBUG", "POPULATE", "4096") == "OK"
+        assert c("BGSAVE") == "Background saving started"
+        wait_for(lambda: "rdb_bgsave_in_progress:1" in c("INFO", "persistence").decode(),
+                 timeout=10)
+        c("MSET", "k1", "v1", "k2", "v2")
+        during = re.findall(r"table size: (\d+)", c("DEBUG", "HTSTATS", "0").decode())
+        os.kill(_child_pid(proc), signal.SIGKILL)
+        wait_for(lambda: "rdb_bgsave_in_progress:0" in c("INFO", "persistence").decode(),
+                 timeout=10)
+        c("SET", "k3", "v3")
+        after = re.findall(r"table size: (\d+)", c("DEBUG", "HTSTATS", "0").decode())
+        sizes[kind] = ("8192" in during, "8192" in after)   # grown (or growing) at all
+    assert sizes["pyengine"] == sizes["redis"] == (False, True)
+
+
+def test_key_load_delay_slows_loading(procs, tmp_path):
+    port = free_port()
+    start(procs, "pyengine", port, tmp_path)
+    c = Conn(port)
+    assert c("DEBUG", "POPULATE", "300") == "OK"
+    assert c("CONFIG", "SET", "key-load-delay", "2000") == "OK"
+    assert c("CONFIG", "GET", "key-load-delay") == [b"key-load-delay", b"2000"]
+    t0 = time.monotonic()
+    assert c("DEBUG", "RELOAD") == "OK"
+    assert time.monotonic() - t0 >= 0.6
+    assert c("DBSIZE") == 300
+    c("CONFIG", "SET", "key-load-delay", "0")
+
+
 def test_bgsave_schedule_inside_multi(procs, tmp_path):
     port = free_port()
     proc = start(procs, "pyengine", port, tmp_path)
