@@ -361,7 +361,7 @@ class Persistence:
         if pid == 0:
             self._child_main(rfd, wfd)          # never returns
         os.close(wfd)
-        _edict.set_resize_allowed(False)     # updateDictResizePolicy: spare shared pages
+        _edict.set_resize_policy(_edict.RESIZE_AVOID)   # updateDictResizePolicy
         self.stat_fork_time_us = int((time.monotonic() - start) * 1_000_000)
         self.stat_total_forks += 1
         self.child_pid = pid
@@ -375,6 +375,7 @@ class Persistence:
         try:
             self.in_child = True
             gc.disable()
+            _edict.set_resize_policy(_edict.RESIZE_FORBID)  # touch no shared page
             os.close(rfd)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
@@ -461,7 +462,7 @@ class Persistence:
         self.rdb_save_time_last = int(time.time()) - self.rdb_save_time_start
         self.rdb_save_time_start = -1
         self.child_pid = -1
-        _edict.set_resize_allowed(True)
+        _edict.set_resize_policy(_edict.RESIZE_ENABLE)
 
     def cron(self):
         """serverCron's persistence share: reap the child, or start a BGSAVE

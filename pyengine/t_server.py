@@ -1132,6 +1132,8 @@ DEBUG_HELP = [
     "    Write <message> to the server log.",
     "HTSTATS <dbid>",
     "    Return hash table statistics of the specified Redis database.",
+    "HTSTATS-KEY <key>",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -1339,6 +1341,15 @@ def debug_command(c):
             c.reply_error("ERR Out of range database")
             return
         c.reply_verbatim(pdb.py_htstats(c.srv, dbid))
+    elif sub == b"htstats-key" and n == 3:
+        text = pdb.py_htstats_key(c.srv, c.dbid, args[2])
+        if text is None:
+            c.reply_error(msgs.NO_SUCH_KEY)
+        elif not text:
+            c.reply_error("ERR The value stored at the specified key is not represented using "
+                          "an hash table")
+        else:
+            c.reply_verbatim(text)
     elif sub == b"config-rewrite-force-all" and n == 2:
         path = inst.config.configfile
         try:
