@@ -68,6 +68,13 @@ from pyengine.version import REDIS_VERSION
 RdbError = _rdb.RdbError
 
 BGSAVE_RETRY_DELAY = 5          # seconds (CONFIG_BGSAVE_RETRY_DELAY)
+CHILD_COW_DUTY_CYCLE = 100      # the child reads its CoW size at most 1% of the time
+
+# child -> parent info records (sendChildInfo): type, keys saved, CoW bytes,
+# when the CoW was read (time.monotonic(), the same clock in both processes)
+CHILD_INFO = struct.Struct("<iQQd")
+CHILD_INFO_CURRENT = 0          # during the save, about once a second
+CHILD_INFO_RDB_COW_SIZE = 1     # the last one, after a successful save
 PROGRESS_MIN_SIZE = 32 << 20    # files smaller than this load without progress lines
 
 SANITIZE = {"no": 0, "yes": 1, "clients": 2}
@@ -147,6 +154,46 @@ class _LoadHandler:
         self.p.load_function(code, flags)
 
 
+class _ChildInfo:
+    """The fork child's side of the info pipe (sendChildInfoGeneric): the
+    keys saved so far and the copy-on-write size, read from /proc at most
+    1% of the time (a reading costs a walk of the page tables)."""
+
+    def __init__(self, persistence, fd):
+        self.p = persistence
+        self.fd = fd
+        self.cow = 0
+        self.cow_updated = 0.0
+        self.cost = 0.0
+        self.peak = 0
+        self.total = 0
+        self.count = 0
+
+    def send(self, kind, keys):
+        now = time.monotonic()
+        if (kind != CHILD_INFO_CURRENT or not self.cow_updated or
+                now - self.cow_updated > self.cost * CHILD_COW_DUTY_CYCLE):
+            self.cow = _private_dirty_bytes()
+            self.cow_updated = time.monotonic()
+            self.cost = self.cow_updated - now
+            self.peak = max(self.peak, self.cow)
+            self.total += self.cow
+            self.count += 1
+            final = kind != CHILD_INFO_CURRENT
+            if self.cow or final:
+                self.p._log("notice" if final else "verbose",
+                            "Fork CoW for RDB: current %d MB, peak %d MB, average %d MB" % (
+                                self.cow >> 20, self.peak >> 20,
+                                (self.total // self.count) >> 20))
+        try:
+            os.write(self.fd, CHILD_INFO.pack(kind, keys, self.cow, self.cow_updated))
+        except OSError:
+            pass
+
+    def current(self, keys):
+        self.send(CHILD_INFO_CURRENT, keys)
+
+
 class Persistence:
     """The RDB state of one Instance (Redis's server.rdb_* / child fields)."""
 
@@ -162,6 +209,7 @@ class Persistence:
         self.bgsave_scheduled = False
         self.stat_rdb_saves = 0
         self.last_cow_size = 0
+        self._reset_child_stats()
         self.stat_fork_time_us = 0
         self.stat_total_forks = 0
         self.load_keys_loaded = 0
@@ -258,15 +306,17 @@ class Persistence:
                 (b"used-mem", b"%d" % used_memory()),
                 (b"aof-base", b"1" if aof_base else b"0")]
 
-    def write_snapshot(self, fd, aof_base=False):
-        """Write a whole snapshot to an open file (the AOF preamble reuses
-        this). Returns (bytes, keys). Raises OSError."""
+    def write_snapshot(self, fd, aof_base=False, progress=None):
+        """Write the whole dataset as an RDB snapshot to an open file
+        descriptor (SAVE, BGSAVE's child, and the AOF base file with
+        ``aof_base``). ``progress(keys)`` is called about once a second.
+        Returns (bytes, keys). Raises OSError."""
         cfg = self.inst.config
         return _rdb.save_fd(self.inst.srv, fd, cfg["rdbcompression"], cfg["rdbchecksum"],
                             cfg["rdb-save-incremental-fsync"], self.aux_fields(aof_base),
-                            self.function_codes(), cfg["rdb-key-save-delay"])
+                            self.function_codes(), cfg["rdb-key-save-delay"], progress)
 
-    def rdb_save(self, path=None):
+    def rdb_save(self, path=None, progress=None):
         """rdbSave: write the snapshot through a temp file, fsync, rename,
         fsync the directory. True on success (then dirty is reset and
         lastsave set, as Redis does)."""
@@ -282,7 +332,7 @@ class Persistence:
         op = "rdbSaveRio"
         try:
             try:
-                self.write_snapshot(fd)
+                self.write_snapshot(fd, progress=progress)
                 op = "fsync"
                 os.fsync(fd)
             finally:
@@ -331,6 +381,42 @@ class Persistence:
     def child_active(self):
         return self.child_pid > 0
 
+    def _reset_child_stats(self):
+        """resetChildState's counters (INFO current_*)."""
+        self.cow_peak = 0
+        self.cow_bytes = 0
+        self.cow_updated = 0.0
+        self.save_keys_processed = 0
+        self.save_keys_total = 0
+        self._child_buf = b""
+
+    def _read_child_info(self):
+        """receiveChildInfo: take the complete records the child wrote so
+        far (the pipe is non-blocking in the parent)."""
+        if self.child_info_fd < 0:
+            return
+        while True:
+            try:
+                data = os.read(self.child_info_fd, 4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+            if not data:
+                break
+            self._child_buf += data
+        n = CHILD_INFO.size
+        while len(self._child_buf) >= n:
+            kind, keys, cow, updated = CHILD_INFO.unpack(self._child_buf[:n])
+            self._child_buf = self._child_buf[n:]
+            self.cow_peak = max(self.cow_peak, cow)
+            if kind == CHILD_INFO_CURRENT:
+                self.cow_bytes = cow
+                self.cow_updated = updated
+                self.save_keys_processed = keys
+            elif kind == CHILD_INFO_RDB_COW_SIZE:
+                self.last_cow_size = self.cow_peak
+
     def bgsave(self):
         """rdbSaveBackground. True when the child started (or, without
         fork, the foreground save succeeded)."""
@@ -361,7 +447,10 @@ class Persistence:
         if pid == 0:
             self._child_main(rfd, wfd)          # never returns
         os.close(wfd)
+        os.set_blocking(rfd, False)
         _edict.set_resize_policy(_edict.RESIZE_AVOID)   # updateDictResizePolicy
+        self._reset_child_stats()
+        self.save_keys_total = sum(srv.dbsize(i) for i in range(srv.dbnum))
         self.stat_fork_time_us = int((time.monotonic() - start) * 1_000_000)
         self.stat_total_forks += 1
         self.child_pid = pid
@@ -381,16 +470,9 @@ class Persistence:
                 signal.signal(sig, signal.SIG_DFL)
             self._close_inherited_sockets()
             self.inst.role_char = "C"
-            if self.rdb_save():
-                cow = _private_dirty_bytes()
-                if cow:
-                    self._log("notice", "Fork CoW for RDB: current %d MB, peak %d MB, "
-                                        "average %d MB" % (cow >> 20, cow >> 20, cow >> 20))
-                    self._log("notice", "RDB: %d MB of memory used by copy-on-write" % (cow >> 20))
-                try:
-                    os.write(wfd, struct.pack("<q", cow))
-                except OSError:
-                    pass
+            info = _ChildInfo(self, wfd)
+            if self.rdb_save(progress=info.current):
+                info.send(CHILD_INFO_RDB_COW_SIZE, 0)
                 code = 0
         except BaseException:
             code = 1
@@ -451,14 +533,11 @@ class Persistence:
             if bysignal != signal.SIGUSR1:
                 self._set_bgsave_status(False)
         if self.child_info_fd >= 0:
-            try:
-                data = os.read(self.child_info_fd, 8) if exitcode == 0 and not bysignal else b""
-                if len(data) == 8:
-                    self.last_cow_size = struct.unpack("<q", data)[0]
-            except OSError:
-                pass
+            if exitcode == 0 and not bysignal:
+                self._read_child_info()
             os.close(self.child_info_fd)
             self.child_info_fd = -1
+        self._reset_child_stats()
         self.rdb_save_time_last = int(time.time()) - self.rdb_save_time_start
         self.rdb_save_time_start = -1
         self.child_pid = -1
@@ -468,6 +547,7 @@ class Persistence:
         """serverCron's persistence share: reap the child, or start a BGSAVE
         when a save rule is met or one was scheduled."""
         if self.child_active():
+            self._read_child_info()
             self.check_child_done()
             return
         srv = self.inst.srv
@@ -537,6 +617,8 @@ class Persistence:
             self._log("warning", "Fatal error loading the DB: %s. Exiting." % e.strerror)
             return False
         except RdbError as e:
+            if e.detail:
+                self._log("warning", e.detail)
             self._log("warning", "Error reading the RDB file %s at offset %d: %s" % (
                 path, e.offset, e.reason))
             self._log("warning", "Terminating server after rdb file reading failure.")
@@ -559,6 +641,8 @@ class Persistence:
         try:
             self.load_file(flags=_rdb.PY_RDBFLAGS_ALLOW_DUP if merge else 0)
         except (OSError, RdbError) as e:
+            if getattr(e, "detail", None):
+                self._log("warning", e.detail)
             self._log("warning", "Error loading the RDB file for DEBUG RELOAD: %s" % e)
             return "ERR Error trying to load the RDB dump"
         self._log("warning", "DB reloaded by DEBUG RELOAD")
@@ -599,9 +683,15 @@ class Persistence:
         now = int(time.time())
         active = self.child_active()
         return [
-            ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0),
-            ("current_cow_size", 0), ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
-            ("current_save_keys_processed", 0), ("current_save_keys_total", 0),
+            ("loading", 0), ("async_loading", 0), ("current_cow_peak", self.cow_peak),
+            ("current_cow_size", self.cow_bytes),
+            ("current_cow_size_age",
+             int(time.monotonic() - self.cow_updated) if self.cow_updated else 0),
+            ("current_fork_perc", "%.2f" % (self.save_keys_processed * 100.0 /
+                                            self.save_keys_total
+                                            if self.save_keys_total else 0.0)),
+            ("current_save_keys_processed", self.save_keys_processed),
+            ("current_save_keys_total", self.save_keys_total),
             ("rdb_changes_since_last_save", srv.dirty),
             ("rdb_bgsave_in_progress", 1 if active else 0),
             ("rdb_last_save_time", srv.lastsave),

@@ -123,12 +123,14 @@ PY_RDBFLAGS_ALLOW_DUP = RDBFLAGS_ALLOW_DUP
 
 
 class RdbError(Exception):
-    """A snapshot could not be read: ``reason`` at byte ``offset``."""
+    """A snapshot could not be read: ``reason`` at byte ``offset``;
+    ``detail`` is a line Redis logs before its error line, or None."""
 
-    def __init__(self, reason, offset):
+    def __init__(self, reason, offset, detail=None):
         Exception.__init__(self, "%s (at offset %d)" % (reason, offset))
         self.reason = reason
         self.offset = offset
+        self.detail = detail
 
 
 # ---- saving values ----------------------------------------------------------------------
@@ -797,8 +799,34 @@ cdef unsigned int _idle_seconds(robj* o, unsigned int clock) noexcept nogil:
     return clock + (LRU_CLOCK_MAX - o.lru)
 
 
+cdef class _SaveProgress:
+    """rdbSaveDb's child-info cadence: every 1024 keys look at the clock,
+    and at most once a second hand the keys saved so far to ``callback``
+    (BGSAVE's child reports them, with its copy-on-write size, to the
+    parent's INFO)."""
+    cdef object callback
+    cdef long long last_ms
+
+    def __cinit__(self, callback):
+        self.callback = callback
+        self.last_ms = mstime()
+
+    cdef void tick(self, unsigned long long nkeys) noexcept:
+        cdef long long now
+        if (nkeys & 1023) != 0:
+            return
+        now = mstime()
+        if now - self.last_ms < 1000:
+            return
+        self.last_ms = now
+        try:
+            self.callback(nkeys)
+        except BaseException:
+            pass                # a report lost, never the save
+
+
 cdef int _save_db(Server srv, rdb_writer* w, int dbid, long long delay,
-                  unsigned long long* nkeys) noexcept:
+                  unsigned long long* nkeys, _SaveProgress progress) noexcept:
     """SELECTDB, RESIZEDB, then every key of one non-empty db."""
     cdef Db* db = srv.db(dbid)
     cdef dict_iter it
@@ -850,6 +878,8 @@ cdef int _save_db(Server srv, rdb_writer* w, int dbid, long long delay,
         nkeys[0] += 1
         if delay:
             _debug_delay(delay)
+        if progress is not None:
+            progress.tick(nkeys[0])
     dict_iter_release(&it)
     if w.err:
         return -1
@@ -857,13 +887,16 @@ cdef int _save_db(Server srv, rdb_writer* w, int dbid, long long delay,
 
 
 def save_fd(Server srv, int fd, bint compress=True, bint checksum=True, bint autosync=True,
-            aux=(), functions=(), long long key_save_delay=0):
+            aux=(), functions=(), long long key_save_delay=0, progress=None):
     """Write a whole RDB snapshot to ``fd``: magic, the ``aux`` (key, value)
     byte pairs, the ``functions`` library codes, every db, EOF, checksum.
-    Returns (bytes written, keys saved). Raises OSError on a write error
-    (nothing is fsynced, closed or renamed here: persist.py does that)."""
+    ``progress(keys saved so far)`` is called about once a second when
+    given. Returns (bytes written, keys saved). Raises OSError on a write
+    error (nothing is fsynced, closed or renamed here: persist.py does
+    that)."""
     cdef rdb_writer w
     cdef unsigned long long nkeys = 0
+    cdef _SaveProgress ticker = _SaveProgress(progress) if progress is not None else None
     cdef int i
     cdef bytes k, v
     cdef bytes magic = b"REDIS%04d" % RDB_VERSION
@@ -879,7 +912,7 @@ def save_fd(Server srv, int fd, bint compress=True, bint checksum=True, bint aut
             rdbw_byte(&w, RDB_OPCODE_FUNCTION2)
             rdbw_string(&w, v, len(v))
         for i in range(srv.dbnum):
-            if w.err or _save_db(srv, &w, i, key_save_delay, &nkeys) != 0:
+            if w.err or _save_db(srv, &w, i, key_save_delay, &nkeys, ticker) != 0:
                 break
         if not w.err:
             rdbw_finish_file(&w)
@@ -1138,8 +1171,9 @@ def load_buffer(Server srv, const unsigned char[::1] data, int flags=RDBFLAGS_NO
             for i in range(8):
                 got |= (<uint64_t>p[i]) << (8 * i)
             if verify_checksum and got != 0 and got != crc:
-                raise RdbError("Wrong RDB checksum expected: (%x) but got (%x)" % (got, crc),
-                               r.pos - 8)
+                raise RdbError("RDB CRC error", r.pos - 8,
+                               "Wrong RDB checksum expected: (%x) but got (%x). Aborting now."
+                               % (crc, got))
         return {"version": rdbver, "keys_loaded": L.loaded, "keys_expired": L.expired,
                 "empty_keys_skipped": L.empty_skipped, "empty_keys": L.empty_keys,
                 "consumed": r.pos, "checksum_skipped": rdbver >= 5 and got == 0}
