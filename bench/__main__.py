@@ -4,6 +4,7 @@
     python -m bench compare --quick --rounds 1   # smoke run, a few seconds
     python -m bench compare --memory             # bytes per key, 1,000,000 keys
     python -m bench compare --json out.json --write-readme
+    python -m bench persist                      # RDB save/load MB/s and BGSAVE memory, 1M keys
 
 Throughput method in bench/compare.py, memory method in bench/memory.py,
 how to read the numbers in bench/README.md. Both servers are stopped by pid
@@ -17,7 +18,7 @@ import os
 import signal
 import sys
 
-from bench import compare, memory, report
+from bench import compare, memory, persist, report
 from bench.servers import BenchError, KINDS, Server
 
 QUICK_REQUESTS = 2000
@@ -102,7 +103,29 @@ def build_parser():
     c.add_argument("--markdown", metavar="PATH", help="write the table as markdown")
     c.add_argument("--write-readme", action="store_true",
                    help="replace the latest table in bench/README.md")
+    p = sub.add_parser("persist", help="RDB SAVE / load / BGSAVE: pyengine vs redis-server",
+                       description="Save and load the same dataset as an RDB snapshot in both "
+                       "servers (MB/s), and measure memory during BGSAVE (fork).")
+    p.add_argument("--dataset", default="mixed", choices=sorted(persist.DATASETS),
+                   help="mixed (every type, default) or strings")
+    p.add_argument("--keys", type=_positive, default=None,
+                   help="keys (default 1000000, --quick %d)" % QUICK_KEYS)
+    p.add_argument("--quick", action="store_true", help="smoke run with few keys")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    p.add_argument("--markdown", metavar="PATH", help="write the table as markdown")
+    p.add_argument("--write-readme", action="store_true",
+                   help="replace the latest table in bench/README.md")
     return ap
+
+
+def _persist(args):
+    keys = args.keys or (QUICK_KEYS if args.quick else 1000000)
+    meta = report.machine_meta()
+    res = persist.run_persist(args.dataset, keys)
+    result = {"kind": "persist", "meta": meta,
+              "params": {"dataset": args.dataset, "keys": keys, "quick": args.quick},
+              "persist": res}
+    return result, "persist", persist.markdown(res)
 
 
 def _throughput(args):
@@ -174,7 +197,10 @@ def main(argv=None):
         return 2
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        result, section, table = _memory(args) if args.memory else _throughput(args)
+        if args.command == "persist":
+            result, section, table = _persist(args)
+        else:
+            result, section, table = _memory(args) if args.memory else _throughput(args)
     except BenchError as e:
         sys.stderr.write("bench: %s\n" % e)
         return 1

@@ -61,7 +61,11 @@ cdef void dict_iter_init(dict_iter* it, dict_t* d) noexcept nogil
 cdef pe_entry* dict_iter_next(dict_iter* it) noexcept nogil
 cdef void dict_iter_release(dict_iter* it) noexcept nogil
 cdef void dict_set_seed(const char* seed16) noexcept nogil
-cdef void dict_set_resize_allowed(bint allowed) noexcept nogil
+cdef enum:
+    DICT_RESIZE_ENABLE = 0       # grow at load factor 1, shrink, rehash
+    DICT_RESIZE_AVOID = 1        # a fork child is saving: see dict.pyx
+    DICT_RESIZE_FORBID = 2       # in the fork child: no growth, no rehash
+cdef void dict_set_resize_policy(int policy) noexcept nogil
 cdef uint64_t engine_random() noexcept nogil
 cdef size_t dict_mem_overhead(dict_t* d) noexcept nogil
 

@@ -17,10 +17,15 @@ Invariants
   ``pauserehash > 0`` (a safe iterator or a scan is running). The server cron
   adds time-bounded steps (``dict_rehash_ms``), so a table converges even
   when nobody touches it.
-* Growth: when ``used >= size`` (load factor 1) the table doubles, unless
-  resizing is disallowed, in which case it waits for load factor 5.
+* Growth: when ``used >= size`` (load factor 1) the table doubles.
   Shrinking to fit happens when fill drops under 10% (``dict_shrink``, called
-  by the cron for the keyspace), never below 4 buckets.
+  by the cron for the keyspace and after deletions for aggregates), never
+  below 4 buckets.
+* The resize policy (Redis's dictResizeEnable, process-wide) spares the
+  pages a fork child shares: ENABLE normally; AVOID in a parent while a
+  child saves (no shrinking, growth only past load factor 5, rehash steps
+  only while the two tables differ by a factor of 5 or more); FORBID in the
+  child itself (no growth, no rehash at all).
 
 Ownership
 ---------
@@ -55,7 +60,7 @@ cdef enum:
     MIN_FILL_PERCENT = 10
 
 cdef uint8_t _seed[16]
-cdef bint _resize_allowed = True
+cdef int _resize_policy = DICT_RESIZE_ENABLE
 cdef uint64_t _rng_state = 0x9E3779B97F4A7C15ULL
 
 
@@ -68,10 +73,11 @@ cdef void dict_set_seed(const char* seed16) noexcept nogil:
         _rng_state = 0x9E3779B97F4A7C15ULL
 
 
-cdef void dict_set_resize_allowed(bint allowed) noexcept nogil:
-    """Allow growth at load factor 1 (True) or only at 5 (False, e.g. while saving)."""
-    global _resize_allowed
-    _resize_allowed = allowed
+cdef void dict_set_resize_policy(int policy) noexcept nogil:
+    """DICT_RESIZE_ENABLE / _AVOID / _FORBID for every dict of the process
+    (see the invariants at the top)."""
+    global _resize_policy
+    _resize_policy = policy
 
 
 cdef uint64_t engine_random() noexcept nogil:
@@ -173,7 +179,7 @@ cdef bint dict_needs_shrink(dict_t* d) noexcept nogil:
 cdef bint dict_shrink(dict_t* d) noexcept nogil:
     """Shrink a sparse table to the smallest power of two holding its entries."""
     cdef unsigned long minimal
-    if not dict_needs_shrink(d):
+    if _resize_policy != DICT_RESIZE_ENABLE or not dict_needs_shrink(d):
         return False
     minimal = d.used[0]
     if minimal < DICT_INITIAL_SIZE:
@@ -187,20 +193,28 @@ cdef inline void _expand_if_needed(dict_t* d) noexcept nogil:
     if d.size[0] == 0:
         dict_expand(d, DICT_INITIAL_SIZE)
         return
-    if d.used[0] >= d.size[0] and (_resize_allowed or
-                                   d.used[0] // d.size[0] > FORCE_RESIZE_RATIO):
+    if ((_resize_policy == DICT_RESIZE_ENABLE and d.used[0] >= d.size[0]) or
+            (_resize_policy != DICT_RESIZE_FORBID and
+             d.used[0] // d.size[0] > FORCE_RESIZE_RATIO)):
         dict_expand(d, d.used[0] + 1)
 
 
 cdef bint dict_rehash(dict_t* d, int n) noexcept nogil:
     """Move up to ``n`` buckets from table 0 to table 1, visiting at most
-    ``n * 10`` empty buckets. Returns True while entries remain to move."""
+    ``n * 10`` empty buckets. Returns True while entries remain to move;
+    False also when the resize policy holds the rehash (FORBID, or AVOID
+    with tables less than 5 times apart)."""
     cdef int empty_visits = n * 10
     cdef pe_entry* e
     cdef pe_entry* nxt
     cdef unsigned long idx
     cdef unsigned long mask1
-    if not dict_is_rehashing(d):
+    cdef unsigned long s0 = d.size[0], s1 = d.size[1]
+    if not dict_is_rehashing(d) or _resize_policy == DICT_RESIZE_FORBID:
+        return False
+    if _resize_policy == DICT_RESIZE_AVOID and (
+            (s1 > s0 and s1 // s0 < FORCE_RESIZE_RATIO) or
+            (s1 < s0 and s0 // s1 < FORCE_RESIZE_RATIO)):
         return False
     mask1 = d.size[1] - 1
     while n > 0 and d.used[0] != 0:
@@ -755,8 +769,15 @@ cdef class Dict:
         return True
 
 
-def set_resize_allowed(bint allowed):
-    dict_set_resize_allowed(allowed)
+RESIZE_ENABLE = DICT_RESIZE_ENABLE
+RESIZE_AVOID = DICT_RESIZE_AVOID
+RESIZE_FORBID = DICT_RESIZE_FORBID
+
+
+def set_resize_policy(int policy):
+    """RESIZE_ENABLE, RESIZE_AVOID (a child is saving) or RESIZE_FORBID (in
+    the child)."""
+    dict_set_resize_policy(policy)
 
 
 def hash_key(bytes key):

@@ -37,6 +37,7 @@ import os
 import threading
 import time
 
+from engine import dict as _edict
 from pyengine import core, dispatch, propagate
 from engine.resp import ReplyReader, ReplyError
 
@@ -286,7 +287,7 @@ class Aof:
         if not data:
             return
         if data.startswith(b"REDIS"):
-            self._load_rdb(data, name)
+            self._load_rdb(path, name)
             return
         if data[:1] == b"*" and b"\n#" not in data:
             valid = self._run_fast(client, data, name)
@@ -389,15 +390,13 @@ class Aof:
             raise AofError("Error truncating the AOF file %s: %s" % (name, e.strerror))
         log("warning", "AOF %s loaded anyway because aof-load-truncated is enabled" % name)
 
-    def _load_rdb(self, data, name):
-        loader = getattr(self.instance, "load_rdb_bytes", None)
-        if loader is None:
-            raise AofError("The AOF base file %s is an RDB file, and RDB loading is not "
-                           "available in this build" % name)
+    def _load_rdb(self, path, name):
+        from pyengine.persist import RdbError
         try:
-            loader(data)
-        except Exception as e:
-            raise AofError("Bad file format reading the RDB base file %s: %s" % (name, e))
+            self.instance.persistence.load_file(path)
+        except RdbError as e:
+            raise AofError("Bad file format reading the append only file %s: the RDB preamble "
+                           "is damaged at offset %d: %s" % (name, e.offset, e.reason))
 
     # -- opening ----------------------------------------------------------------------------
     def open_at_startup(self):
@@ -439,8 +438,7 @@ class Aof:
         self.srv.aof_selected_db = -1      # a new file starts with a SELECT
 
     def _use_rdb(self):
-        return (self.config["aof-use-rdb-preamble"] and
-                getattr(self.instance, "write_rdb_file", None) is not None)
+        return self.config["aof-use-rdb-preamble"]
 
     # -- writing ----------------------------------------------------------------------------
     def flush(self):
@@ -530,8 +528,7 @@ class Aof:
             self.start_rewrite()
 
     def _other_child_running(self):
-        busy = getattr(self.instance, "child_busy", None)
-        return bool(busy and busy())
+        return self.instance.persistence.child_active()
 
     # -- switching on and off ---------------------------------------------------------------
     def enable(self):
@@ -630,6 +627,7 @@ class Aof:
         if pid == 0:
             code = 1
             try:
+                self.instance.persistence.enter_child()
                 self.srv.propagating = False
                 self._write_base(temp, rdb)
                 code = 0
@@ -639,6 +637,7 @@ class Aof:
                 os._exit(code)
         self.child_pid = pid
         self.child_temp = (temp, rdb)
+        _edict.set_resize_policy(_edict.RESIZE_AVOID)   # spare the child's shared pages
         log("notice", "Background append only file rewriting started by pid %d" % pid)
         return True
 
@@ -655,6 +654,7 @@ class Aof:
         except OSError:
             pass
         self.child_pid = 0
+        _edict.set_resize_policy(_edict.RESIZE_ENABLE)
 
     def wait_child(self):
         """Block until the rewrite child ends and its result is applied."""
@@ -669,6 +669,7 @@ class Aof:
         if pid == 0:
             return
         self.child_pid = 0
+        _edict.set_resize_policy(_edict.RESIZE_ENABLE)
         temp, rdb = self.child_temp
         ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         self.last_rewrite_secs = int(time.time() - self.child_start)
@@ -747,7 +748,12 @@ class Aof:
         """The whole dataset into ``path`` (fsynced): an RDB when ``rdb``,
         else the commands that rebuild it."""
         if rdb:
-            self.instance.write_rdb_file(path)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                self.instance.persistence.write_snapshot(fd, aof_base=True)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             return
         with open(path, "wb") as f:
             RewriteWriter(self.instance, f).write_dataset()

@@ -375,6 +375,15 @@ class DirParam(Param):
         return [("dir " + _repr_arg(os.getcwd()), True)]
 
 
+class DbFilenameParam(Param):
+    """dbfilename: a file name in ``dir``, never a path (isValidDBfilename)."""
+
+    def parse(self, args):
+        if "/" in args[0] or "\\" in args[0]:
+            raise ConfigError("dbfilename can't be a path, just a filename")
+        return args[0]
+
+
 KEYSPACE_EVENT_CLASSES = "g$lshzxetmdnKEA"
 
 
@@ -497,12 +506,16 @@ PARAMS = [
     BoolParam("latency-tracking", True),
     PercentilesParam("latency-tracking-info-percentiles", (50.0, 99.0, 99.9), multi_arg=True),
     NotifyParam("notify-keyspace-events", ""),
-    # -- persistence (files and rules; the writers land with the persistence issue) --
+    # -- persistence ----------------------------------------------------------------
     SaveParam("save", ((3600, 1), (300, 100), (60, 10000)), multi_arg=True),
-    Param("dbfilename", "dump.rdb", protected=True),
+    DbFilenameParam("dbfilename", "dump.rdb", protected=True),
     BoolParam("rdbcompression", True),
     BoolParam("rdbchecksum", True, mutable=False),
     BoolParam("stop-writes-on-bgsave-error", True),
+    BoolParam("rdb-save-incremental-fsync", True),
+    EnumParam("sanitize-dump-payload", "no", ["no", "yes", "clients"]),
+    IntParam("rdb-key-save-delay", 0, -2 ** 31, INT_MAX, hidden=True),
+    IntParam("key-load-delay", 0, -2 ** 31, INT_MAX, hidden=True),
     BoolParam("appendonly", False),
     Param("appendfilename", "appendonly.aof", mutable=False),
     Param("appenddirname", "appendonlydir", mutable=False),

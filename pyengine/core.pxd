@@ -224,6 +224,12 @@ cdef class Server:
     cdef public list clients_pending_write
     cdef public list clients_to_close
     cdef obuf_limit obuf_limits[3]           # client-output-buffer-limit per OBUF_CLASS_*
+    # persistence (pyengine/rdb.pyx, pyengine/persist.py)
+    cdef public bint disk_error              # MISCONF: the last bgsave failed, writes refused
+    cdef public int sanitize_payload         # sanitize-dump-payload: 0 no, 1 yes, 2 clients
+    cdef public bint rdb_compression         # rdbcompression (DUMP and files)
+    cdef public bint skip_checksum_validation   # DEBUG SET-SKIP-CHECKSUM-VALIDATION
+    cdef public long long stat_dump_payload_sanitizations
     # scripting (pyengine/script.py): a script is running (time is frozen
     # for its commands, as Redis freezes it), and once it has run past
     # busy-reply-threshold the BUSY error other clients get (None otherwise)

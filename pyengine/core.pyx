@@ -222,6 +222,7 @@ cdef class Server:
         self.obuf_limits[OBUF_CLASS_PUBSUB].hard = 32 * 1024 * 1024
         self.obuf_limits[OBUF_CLASS_PUBSUB].soft = 8 * 1024 * 1024
         self.obuf_limits[OBUF_CLASS_PUBSUB].soft_seconds = 60
+        self.rdb_compression = True
 
     def __dealloc__(self):
         cdef int i

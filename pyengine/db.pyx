@@ -536,11 +536,15 @@ cdef void databases_cron(Server srv, bint activerehashing) noexcept:
             budget -= 1
 
 
-def run_cron(Server srv, bint activerehashing):
-    """The data side of serverCron: active expire (slow cycle), resize, rehash."""
+def run_cron(Server srv, bint activerehashing, bint child_active=False):
+    """The data side of serverCron: active expire (slow cycle), resize, rehash.
+    While a fork child (BGSAVE) runs, tables are neither shrunk nor rehashed
+    by the cron, as in Redis: moving entries would copy pages the child
+    still shares."""
     srv.mstime = mstime()
     active_expire_cycle(srv, False)
-    databases_cron(srv, activerehashing)
+    if not child_active:
+        databases_cron(srv, activerehashing)
 
 
 def run_fast_expire_cycle(Server srv):
@@ -557,7 +561,8 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from engine.dict cimport dict_iter, dict_iter_init, dict_iter_next, dict_iter_release, dict_mem_overhead
 from engine.object cimport (obj_type_name, obj_encoding_name, obj_str, obj_mem_usage,
                             obj_string_from_ll, obj_string_plain, OBJ_STRING, ENC_INT,
-                            OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT)
+                            OBJ_FLAG_SHARED, OBJ_SHARED_REFCOUNT, OBJ_ZSET, ENC_HT, ENC_SKIPLIST)
+from engine.zset cimport zset_t
 from engine._mem cimport mem_usable
 from engine.dict cimport PE_ENTRY_HEADER
 
@@ -682,6 +687,12 @@ def py_mem_usage_lookup(Server srv, int dbid, bytes key):
     return py_mem_usage(srv, dbid, key)
 
 
+def py_empty_all(Server srv):
+    """Empty every database (emptyData(-1): DEBUG RELOAD). Returns the
+    number of keys removed."""
+    return empty_db(srv, -1)
+
+
 def py_avg_ttl(Server srv, int dbid):
     return srv.dbs[dbid].avg_ttl
 
@@ -739,6 +750,20 @@ cdef str _ht_stats(dict_t* d, str label):
 def py_htstats(Server srv, int dbid):
     return ("[Dictionary HT]\n" + _ht_stats(srv.dbs[dbid].keys, "main hash table") +
             "[Expires HT]\n" + _ht_stats(srv.dbs[dbid].expires, "main hash table"))
+
+
+def py_htstats_key(Server srv, int dbid, bytes key):
+    """DEBUG HTSTATS-KEY: the dictGetStats text of a value's hash table (a
+    hashtable set or hash, a skiplist zset's member dict); "" when the value
+    has none; None for a missing key."""
+    cdef robj* o = _peek(srv, dbid, key)
+    if o == NULL:
+        return None
+    if o.encoding == ENC_HT:
+        return _ht_stats(<dict_t*>o.u.ptr, "main hash table")
+    if o.encoding == ENC_SKIPLIST and o.type == OBJ_ZSET:
+        return _ht_stats((<zset_t*>o.u.ptr).dict, "main hash table")
+    return ""
 
 
 def py_populate(Server srv, int dbid, long long count, bytes prefix, long long size):

@@ -13,7 +13,7 @@ through a function pointer with no Python object created; commands
 implemented in Python get the Client object and read ``c.args()``.
 """
 
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memset, strlen
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_CheckExact
 
 from engine.dict cimport pe_entry, dict_find, dict_t
@@ -30,7 +30,7 @@ from pyengine.core cimport (Server, Client, Command, cproc_t, add_error, add_err
                             CLIENT_REPLY_SKIP_NEXT, CLIENT_CLOSE_AFTER_COMMAND, CLIENT_MULTI,
                             CLIENT_DIRTY_EXEC, CLIENT_IN_PAUSE, CLIENT_IN_COMMAND, CLIENT_PUBSUB,
                             BLOCK_KEYS, BLOCK_POSTPONE, CMD_ALLOW_BUSY, flush_kept_pushes)
-from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM
+from pyengine.msgs cimport MSG_NOAUTH, MSG_OOM, MSG_MISCONF
 from pyengine.propagate cimport after_call
 from pyengine.core cimport CLIENT_PREVENT_PROP, CLIENT_FORCE_PROP, CLIENT_OBEY
 
@@ -168,6 +168,20 @@ cdef int process_command(Client c) except -1:
     return 0
 
 
+cdef bint _denied_by_disk_error(Client c, Command cmd, unsigned long long flags):
+    """While the last bgsave failed (stop-writes-on-bgsave-error): writes,
+    EXEC of a transaction holding a write, and PING are refused. ``flags``
+    are the command's effective flags (a script's declared ones for
+    EVAL/FCALL)."""
+    if flags & CMD_WRITE or cmd.fullname == "ping":
+        return True
+    if cmd.fullname == "exec" and c.mstate:
+        for queued, _argv in c.mstate:
+            if (<Command>queued).flags & CMD_WRITE:
+                return True
+    return False
+
+
 cdef int _process_command(Client c) except -1:
     """Redis's processCommand: the checks in Redis's order, then either queue
     the command (inside MULTI) or call it."""
@@ -210,6 +224,9 @@ cdef int _process_command(Client c) except -1:
         if not srv.instance.free_memory_if_needed():
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
+    if srv.disk_error and _denied_by_disk_error(c, cmd, flags):
+        _reject(c, cmd, MSG_MISCONF, strlen(MSG_MISCONF))
+        return 0
     if c.flags & CLIENT_PUBSUB and c.resp == 2 and not cmd.allowed_when_subscribed:
         msg = (b"ERR Can't execute '" + cmd.fullname.encode() + b"': only (P|S)SUBSCRIBE / "
                b"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")

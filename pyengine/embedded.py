@@ -96,16 +96,39 @@ class Engine:
     integer -> int, null -> None, array -> list, map -> dict, set -> set,
     double -> float, boolean -> bool. Error replies raise ResponseError.
     Keyword arguments are configuration parameters (``maxmemory="10mb"``).
+
+    Persistence: an engine given ``dir`` or ``dbfilename`` loads that
+    snapshot when it is created (if the file exists; a damaged file raises
+    ``pyengine.persist.RdbError`` naming the offset), and SAVE, BGSAVE and
+    the ``save`` rules write it. Without either option the engine starts
+    empty and writes nothing unless asked (``save`` is "" by default here).
+    BGSAVE forks this process, as the server does: the child writes the
+    snapshot and exits; the engine reaps it on a later call.
     """
 
     def __init__(self, **options):
         self.instance = Instance(make_config(options))
         self.instance.log_to_logging = True
-        self.instance.start()           # appendonly=True: load and open the AOF
+        # appendonly=True: load and open the AOF (AofError if it is damaged)
+        self.instance.start(load_rdb=False)
         self._lock = threading.RLock()
         self._ran = threading.Condition(self._lock)   # notified after commands ran
         self._client = self.new_client()
         self._next_cron = 0.0
+        names = {name.replace("_", "-") for name in options}
+        if names & {"dir", "dbfilename"} and not self.instance.config["appendonly"]:
+            self.load()
+
+    def load(self, path=None):
+        """Load a snapshot (default: dir/dbfilename) into the engine, adding
+        to what it holds. Returns the number of keys loaded, or None when
+        the file does not exist. Raises RdbError for a damaged file."""
+        with self._lock:
+            try:
+                stats = self.instance.persistence.load_file(path)
+            except FileNotFoundError:
+                return None
+            return stats["keys_loaded"]
 
     @property
     def lock(self):

@@ -21,9 +21,9 @@ code as an RDB string (LZF-compressed when that saves space and
 rdbcompression is on), then the RDB version (10, 2 bytes little-endian)
 and the CRC-64/Jones of everything before (8 bytes little-endian,
 engine/crc64). FUNCTION RESTORE reads that format back (and the 7.0-rc
-RDB_OPCODE_FUNCTION form) under a FLUSH, APPEND or REPLACE policy. The
-RDB string helpers below cover what function payloads need; the RDB module
-will have the general ones.
+RDB_OPCODE_FUNCTION form) under a FLUSH, APPEND or REPLACE policy. The RDB
+strings are engine/rdb's (the same encoder RDB files use); snapshots carry
+the libraries the same way (pyengine/persist.py).
 
 Libraries are kept in load order (Redis lists them in its hash order,
 which is not specified).
@@ -32,7 +32,7 @@ which is not specified).
 import struct
 import time
 
-from engine import lzf
+from engine import rdb as rdbenc
 from engine.crc64 import py_crc64
 from engine.util import py_stringmatch
 from pyengine import script
@@ -281,7 +281,7 @@ class Functions:
         out = bytearray()
         for li in self.libraries.values():
             out.append(RDB_OPCODE_FUNCTION2)
-            out += rdb_string(li.code, compress)
+            out += rdbenc.encode_string(li.code, compress)
         out += struct.pack("<H", RDB_VERSION)
         out += struct.pack("<Q", py_crc64(bytes(out)))
         return bytes(out)
@@ -298,16 +298,7 @@ class Functions:
             if kind not in (RDB_OPCODE_FUNCTION, RDB_OPCODE_FUNCTION2):
                 raise ScriptError(b"ERR given type is not a function")
             try:
-                if kind == RDB_OPCODE_FUNCTION:
-                    name, pos = rdb_load_string(payload, pos, end)
-                    engine, pos = rdb_load_string(payload, pos, end)
-                    has_desc, pos = rdb_load_len(payload, pos, end)
-                    if has_desc:
-                        _, pos = rdb_load_string(payload, pos, end)
-                    blob, pos = rdb_load_string(payload, pos, end)
-                    code = b"#!" + engine + b" name=" + name + b"\n" + blob
-                else:
-                    code, pos = rdb_load_string(payload, pos, end)
+                code, pos = read_library(payload, pos, end, kind)
             except ValueError:
                 raise ScriptError(b"ERR Failed loading library payload")
             self.create(code, False, libraries, functions, 0)
@@ -362,74 +353,26 @@ def _read_flags(t):
         i += 1
 
 
-# ---- RDB strings (what function payloads use) ---------------------------------------------
+# ---- libraries in RDB form ----------------------------------------------------------------
 
-def rdb_len(n):
-    if n < 64:
-        return bytes((n,))
-    if n < 16384:
-        return bytes((0x40 | (n >> 8), n & 0xFF))
-    if n <= 0xFFFFFFFF:
-        return b"\x80" + struct.pack(">I", n)
-    return b"\x81" + struct.pack(">Q", n)
-
-
-def rdb_string(s, compress):
-    """rdbSaveRawString for a string that is not an integer: LZF when it is
-    longer than 20 bytes and compresses into at most len - 4 bytes."""
-    if compress and len(s) > 20:
-        packed = lzf.compress(s, len(s) - 4)
-        if packed is not None:
-            return b"\xc3" + rdb_len(len(packed)) + rdb_len(len(s)) + packed
-    return rdb_len(len(s)) + s
-
-
-def rdb_load_len(data, pos, end):
-    """(length, next position); ValueError when truncated. A length with
-    the encoded-value marker is returned as (-1 - encoding, pos)."""
-    if pos >= end:
-        raise ValueError("truncated")
-    b = data[pos]
-    kind = b >> 6
-    if kind == 0:
-        return b & 0x3F, pos + 1
-    if kind == 1:
-        if pos + 2 > end:
-            raise ValueError("truncated")
-        return ((b & 0x3F) << 8) | data[pos + 1], pos + 2
-    if kind == 3:
-        return -1 - (b & 0x3F), pos + 1
-    if b == 0x80:
-        if pos + 5 > end:
-            raise ValueError("truncated")
-        return struct.unpack(">I", data[pos + 1:pos + 5])[0], pos + 5
-    if b == 0x81:
-        if pos + 9 > end:
-            raise ValueError("truncated")
-        return struct.unpack(">Q", data[pos + 1:pos + 9])[0], pos + 9
-    raise ValueError("bad length")
-
-
-def rdb_load_string(data, pos, end):
-    n, pos = rdb_load_len(data, pos, end)
-    if n >= 0:
-        if pos + n > end:
-            raise ValueError("truncated")
-        return data[pos:pos + n], pos + n
-    enc = -1 - n
-    if enc in (0, 1, 2):
-        size = 1 << enc
-        if pos + size > end:
-            raise ValueError("truncated")
-        v = int.from_bytes(data[pos:pos + size], "little", signed=True)
-        return b"%d" % v, pos + size
-    if enc == 3:
-        clen, pos = rdb_load_len(data, pos, end)
-        ulen, pos = rdb_load_len(data, pos, end)
-        if clen < 0 or ulen < 0 or pos + clen > end:
-            raise ValueError("truncated")
-        return lzf.decompress(data[pos:pos + clen], ulen), pos + clen
-    raise ValueError("unknown string encoding")
+def read_library(data, pos, end, kind):
+    """One library after its opcode in data[pos:end]: (code, next position).
+    FUNCTION2 holds the whole code; the 7.0-rc FUNCTION form holds name,
+    engine, an optional description and the body, and the shebang line is
+    rebuilt from them (as Redis 7.0 does). ValueError when malformed."""
+    def string(pos):
+        s, used, _ = rdbenc.decode_string(bytes(data[pos:end]))
+        return s, pos + used
+    if kind == RDB_OPCODE_FUNCTION2:
+        return string(pos)
+    name, pos = string(pos)
+    engine, pos = string(pos)
+    has_desc, used = rdbenc.decode_len(bytes(data[pos:min(pos + 9, end)]))
+    pos += used
+    if has_desc:
+        _, pos = string(pos)
+    body, pos = string(pos)
+    return b"#!" + engine + b" name=" + name + b"\n" + body, pos
 
 
 def verify_payload(payload):

@@ -146,11 +146,15 @@ class Instance:
         self.cron_loops = 0
         # Per-connection state of subsystems, cleared by RESET and on disconnect.
         self.client_reset_hooks = [multi.reset_client, blocked.reset_client, pubsub.reset_client]
+        self.role_char = "M"            # log lines: "C" in a fork child
         self.config.on_change.append(self._config_changed)
         self._starting = True
         for name in list(self.config.values):
             self._config_changed(name, self.config.values[name])
         self._starting = False
+        from pyengine.persist import Persistence
+        self.persistence = Persistence(self)
+        self.persistence.apply_config()
         from engine._mem import used_memory
         self.stat_startup_memory = used_memory()    # MEMORY STATS startup.allocated
 
@@ -261,7 +265,7 @@ class Instance:
             return
         now = time.time()
         stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(now)) + ".%03d" % (now % 1 * 1000)
-        line = "%d:M %s %s %s\n" % (os.getpid(), stamp, LOG_MARKS[level], msg)
+        line = "%d:%s %s %s %s\n" % (os.getpid(), self.role_char, stamp, LOG_MARKS[level], msg)
         if self.logfile:
             try:
                 with open(self.logfile, "a") as f:
@@ -279,18 +283,28 @@ class Instance:
     def cron(self):
         """serverCron's share that belongs to the data: called hz times a second."""
         self.cron_loops += 1
-        run_cron(self.srv, self.config["activerehashing"])
+        run_cron(self.srv, self.config["activerehashing"], self.child_busy())
         self._check_pause()
+        self.persistence.cron()
         self.aof.cron()
 
     # -- persistence ---------------------------------------------------------------------
-    def start(self):
-        """Load what persistence holds (the AOF when appendonly is on) and
-        open the AOF for appending. Raises AofError when it cannot load."""
+    def start(self, load_rdb=True):
+        """loadDataFromDisk: the AOF when appendonly is on (then opened for
+        appending), else the RDB file (``load_rdb``). Returns False, after
+        logging why, when the data cannot be loaded: the server must not
+        start then. Raises AofError for an embedded engine's AOF."""
         if self.config["appendonly"]:
             self.aof.load()
             self.aof.open_at_startup()
+        elif load_rdb and not self.persistence.load_at_startup():
+            return False
         self.started = True
+        return True
+
+    def child_busy(self):
+        """A fork child (BGSAVE or AOF rewrite) runs: Redis allows one."""
+        return self.persistence.child_active() or bool(self.aof.child_pid)
 
     def flush_aof(self):
         """Write the commands logged so far to the AOF (before replies)."""

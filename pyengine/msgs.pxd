@@ -32,3 +32,10 @@ cdef extern from "pe_msgs.h":
     const char* MSG_NUMKEYS_POSITIVE
     const char* MSG_COUNT_POSITIVE
     const char* MSG_VALUE_OUT_OF_RANGE
+    const char* MSG_MISCONF
+    const char* MSG_BAD_DATA_FORMAT
+    const char* MSG_DUMP_PAYLOAD
+    const char* MSG_INVALID_TTL
+    const char* MSG_INVALID_IDLETIME
+    const char* MSG_INVALID_FREQ
+    const char* MSG_BGSAVE_IN_PROGRESS

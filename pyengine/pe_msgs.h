@@ -36,4 +36,12 @@
 #define MSG_NUMKEYS_POSITIVE "ERR numkeys should be greater than 0"
 #define MSG_COUNT_POSITIVE "ERR count should be greater than 0"
 #define MSG_VALUE_OUT_OF_RANGE "ERR value is out of range"
+/* persistence: DUMP/RESTORE, SAVE/BGSAVE, the MISCONF write gate */
+#define MSG_MISCONF "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+#define MSG_BAD_DATA_FORMAT "ERR Bad data format"
+#define MSG_DUMP_PAYLOAD "ERR DUMP payload version or checksum are wrong"
+#define MSG_INVALID_TTL "ERR Invalid TTL value, must be >= 0"
+#define MSG_INVALID_IDLETIME "ERR Invalid IDLETIME value, must be >= 0"
+#define MSG_INVALID_FREQ "ERR Invalid FREQ value, must be >= 0 and <= 255"
+#define MSG_BGSAVE_IN_PROGRESS "ERR Background save already in progress"
 #endif

@@ -5,11 +5,11 @@ as plain functions. The table loader binds each declaration's ``function``
 to one of these and refuses implementations nobody declared.
 """
 
-from pyengine import (aof, eval, functions, multi, pubsub, t_bitops, t_conn, t_hash, t_keys,
-                      t_list, t_server, t_set, t_sort, t_stream, t_string, t_zset)
+from pyengine import (aof, eval, functions, multi, persist, pubsub, rdb, t_bitops, t_conn,
+                      t_hash, t_keys, t_list, t_server, t_set, t_sort, t_stream, t_string, t_zset)
 
 MODULES = (t_conn, t_string, t_bitops, t_keys, t_list, t_set, t_hash, t_zset, t_sort, t_stream,
-           t_server, multi, pubsub, eval, functions, aof)
+           t_server, multi, pubsub, eval, functions, rdb, persist, aof)
 
 
 def all_procs():

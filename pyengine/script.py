@@ -351,6 +351,10 @@ class Scripting:
             return self._refuse(cmd, b"This Redis command is not allowed from script")
         if run.readonly and flags & (CMD_WRITE | CMD_MAY_REPLICATE):
             return self._refuse(cmd, b"Write commands are not allowed from read-only scripts.")
+        if flags & CMD_WRITE and not run.write_dirty and self.srv.disk_error:
+            # writes refused after a failed BGSAVE (MISCONF), unless the
+            # script already wrote: it must not fail half-way
+            return self._refuse(cmd, b"-" + msgs.MISCONF)
         if (not run.allow_oom and self.srv.maxmemory and not run.write_dirty and
                 run.oom_at_start and flags & CMD_DENYOOM):
             return self._refuse(cmd, b"-" + msgs.OOM)

@@ -399,6 +399,39 @@ cdef robj* _hash_dup(robj* o) noexcept nogil:
 obj_register_type(OBJ_HASH, _hash_free, _hash_usage, _hash_dup)
 
 
+# ---- building and reading the encodings directly (RDB loading and saving) --------------
+
+cdef robj* hash_from_listpack(uchar* lp) noexcept nogil:
+    """A listpack-encoded hash owning ``lp`` (a validated field/value
+    listpack with an even number of entries)."""
+    return _hash_obj(lp, ENC_LISTPACK)
+
+
+cdef robj* hash_new_ht(size_t presize) noexcept nogil:
+    """An empty hashtable-encoded hash with buckets for ``presize`` fields."""
+    cdef dict_t* d = dict_create(_hv_free_entry)
+    if presize:
+        dict_expand(d, presize)
+    return _hash_obj(d, ENC_HT)
+
+
+cdef bint hash_ht_add(robj* o, const char* f, size_t flen, const char* v,
+                      size_t vlen) noexcept nogil:
+    """Add a field to a hashtable hash unless it is there already (then
+    nothing changes and False is returned). Copies f and v."""
+    cdef bint existed
+    cdef pe_entry* e = dict_add_or_find(<dict_t*>o.u.ptr, f, flen, &existed)
+    if existed:
+        return False
+    e.v.ptr = hv_new(v, vlen)
+    return True
+
+
+cdef const char* hash_ht_value(pe_entry* e, size_t* n) noexcept nogil:
+    """The value bytes of a hashtable hash's dict entry."""
+    return hv_get(e.v.ptr, n)
+
+
 # ---- reply helpers -------------------------------------------------------------------
 
 cdef inline void _add_lp_entry(Client c, uchar* p) noexcept:

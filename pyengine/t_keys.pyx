@@ -612,10 +612,14 @@ cdef int flushdb_command(Client c) except -1:
 
 
 cdef int flushall_command(Client c) except -1:
+    """FLUSHALL (flushAllDataAndResetRDB): empty every db, stop a saving
+    child, and with save rules set write the empty snapshot at once."""
     if not _flush_flags_ok(c):
         return 0
     c.srv.dirty += empty_db(c.srv, -1)
     c.flags |= CLIENT_FORCE_PROP
+    if c.srv.instance is not None:
+        c.srv.instance.persistence.flushall()
     add_ok(c)
     return 0
 

@@ -548,8 +548,10 @@ def reset_stats(inst):
                  "stat_total_error_replies", "stat_net_input_bytes", "stat_net_output_bytes",
                  "stat_unexpected_error_replies", "stat_total_reads_processed",
                  "stat_total_writes_processed", "stat_client_qbuf_limit_disconnections",
-                 "stat_client_outbuf_limit_disconnections"):
+                 "stat_client_outbuf_limit_disconnections", "stat_dump_payload_sanitizations"):
         setattr(srv, name, 0)
+    p = inst.persistence
+    p.stat_fork_time_us = p.stat_total_forks = p.stat_rdb_saves = 0
     srv.stat_expired_stale_perc = 0.0
     srv.errors.clear()
     for cmd in _all_commands(srv):
@@ -988,16 +990,7 @@ def info_text(inst, sections):
             ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
         ])
     if "persistence" in want:
-        section("persistence", [
-            ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0), ("current_cow_size", 0),
-            ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
-            ("current_save_keys_processed", 0), ("current_save_keys_total", 0),
-            ("rdb_changes_since_last_save", srv.dirty), ("rdb_bgsave_in_progress", 0),
-            ("rdb_last_save_time", srv.lastsave), ("rdb_last_bgsave_status", "ok"),
-            ("rdb_last_bgsave_time_sec", -1), ("rdb_current_bgsave_time_sec", -1),
-            ("rdb_saves", 0), ("rdb_last_cow_size", 0), ("rdb_last_load_keys_expired", 0),
-            ("rdb_last_load_keys_loaded", 0),
-        ] + inst.aof.info_fields())
+        section("persistence", inst.persistence.info_fields() + inst.aof.info_fields())
     if "stats" in want:
         fe = inst.frontend
         ops = fe.instantaneous_ops() if fe is not None else 0
@@ -1023,14 +1016,15 @@ def info_text(inst, sections):
             ("keyspace_hits", srv.stat_keyspace_hits), ("keyspace_misses", srv.stat_keyspace_misses),
             ("pubsub_channels", ps_channels), ("pubsub_patterns", ps_patterns),
             ("pubsubshard_channels", ps_shard),
-            ("latest_fork_usec", 0), ("total_forks", 0), ("migrate_cached_sockets", 0),
+            ("latest_fork_usec", inst.persistence.stat_fork_time_us),
+            ("total_forks", inst.persistence.stat_total_forks), ("migrate_cached_sockets", 0),
             ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0), ("active_defrag_misses", 0),
             ("active_defrag_key_hits", 0), ("active_defrag_key_misses", 0),
             ("total_active_defrag_time", 0), ("current_active_defrag_time", 0),
             ("tracking_total_keys", 0), ("tracking_total_items", 0), ("tracking_total_prefixes", 0),
             ("unexpected_error_replies", srv.stat_unexpected_error_replies),
             ("total_error_replies", srv.stat_total_error_replies),
-            ("dump_payload_sanitizations", 0),
+            ("dump_payload_sanitizations", srv.stat_dump_payload_sanitizations),
             ("total_reads_processed", srv.stat_total_reads_processed),
             ("total_writes_processed", srv.stat_total_writes_processed),
             ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
@@ -1138,6 +1132,8 @@ DEBUG_HELP = [
     "    Write <message> to the server log.",
     "HTSTATS <dbid>",
     "    Return hash table statistics of the specified Redis database.",
+    "HTSTATS-KEY <key>",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -1149,6 +1145,19 @@ DEBUG_HELP = [
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SDSLEN <key>",
     "    Show low level SDS string info representing `key` and value.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -1158,6 +1167,8 @@ DEBUG_HELP = [
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Sets the threshold for elements to be inserted as plain vs packed nodes",
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "STRINGMATCH-TEST",
@@ -1255,10 +1266,11 @@ def debug_command(c):
         tname, enc, lru, _expire = info
         idle = pdb.py_idle_seconds(c.srv, c.dbid, args[2])
         refcount = pdb.py_refcount(c.srv, c.dbid, args[2])
+        extra = ""
         if tname in pdb.DEBUG_OBJECT:
-            serlen, extra = pdb.DEBUG_OBJECT[tname](c.srv, c.dbid, args[2])
-        else:
-            serlen, extra = pdb.py_serialized_length(c.srv, c.dbid, args[2]), ""
+            _len, extra = pdb.DEBUG_OBJECT[tname](c.srv, c.dbid, args[2])
+        from pyengine import rdb
+        serlen = rdb.serialized_length(c.srv, c.dbid, args[2]) or 0
         c.reply_simple("Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s" % (
             pdb.py_value_address(c.srv, c.dbid, args[2]), refcount, enc, serlen, lru, idle, extra))
     elif sub == b"sdslen" and n == 3:
@@ -1274,6 +1286,27 @@ def debug_command(c):
                        "val_sds_avail:%d, val_zmalloc: %d" % (
                            len(args[2]), len(args[2]), len(val), 0,
                            pdb.py_mem_usage(c.srv, c.dbid, args[2])))
+    elif sub == b"reload":
+        flush, save, merge = True, True, False
+        for opt in args[2:]:
+            o = _opt(opt)
+            if o == b"merge":
+                merge = True
+            elif o == b"noflush":
+                flush = False
+            elif o == b"nosave":
+                save = False
+            else:
+                c.reply_error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+                return
+        err = inst.persistence.debug_reload(save=save, flush=flush, merge=merge)
+        if err:
+            c.reply_error(err)
+        else:
+            c.reply_ok()
+    elif sub == b"set-skip-checksum-validation" and n == 3:
+        c.srv.skip_checksum_validation = _c_atoi(args[2]) != 0
+        c.reply_ok()
     elif sub == b"quicklist-packed-threshold" and n == 3:
         from pyengine import t_list
         from pyengine.config import memtoull
@@ -1308,6 +1341,15 @@ def debug_command(c):
             c.reply_error("ERR Out of range database")
             return
         c.reply_verbatim(pdb.py_htstats(c.srv, dbid))
+    elif sub == b"htstats-key" and n == 3:
+        text = pdb.py_htstats_key(c.srv, c.dbid, args[2])
+        if text is None:
+            c.reply_error(msgs.NO_SUCH_KEY)
+        elif not text:
+            c.reply_error("ERR The value stored at the specified key is not represented using "
+                          "an hash table")
+        else:
+            c.reply_verbatim(text)
     elif sub == b"config-rewrite-force-all" and n == 2:
         path = inst.config.configfile
         try:
@@ -1636,10 +1678,6 @@ def time_command(c):
     c.reply_array(2)
     c.reply_bulk(str(now // 1_000_000).encode())
     c.reply_bulk(str(now % 1_000_000).encode())
-
-
-def lastsave_command(c):
-    c.reply_int(c.srv.lastsave)
 
 
 def shutdown_command(c):

@@ -4,6 +4,7 @@
 from libc.stdint cimport int64_t, uint32_t
 from engine.object cimport robj
 from engine.dict cimport dict_iter
+from engine.intset cimport intset
 
 ctypedef struct set_iter:
     robj* o
@@ -20,6 +21,7 @@ ctypedef struct set_iter:
 cdef robj* set_create_intset() noexcept nogil
 cdef robj* set_create_ht(size_t presize) noexcept nogil
 cdef robj* set_create_for(const char* s, size_t n) noexcept nogil
+cdef robj* set_from_intset(intset* s) noexcept nogil
 cdef bint set_add(robj* o, const char* s, size_t n, long long max_intset) noexcept nogil
 cdef bint set_remove(robj* o, const char* s, size_t n) noexcept nogil
 cdef bint set_is_member(robj* o, const char* s, size_t n) noexcept nogil

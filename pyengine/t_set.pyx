@@ -117,6 +117,11 @@ cdef robj* set_create_ht(size_t presize) noexcept nogil:
     return _new_set(ENC_HT, d)
 
 
+cdef robj* set_from_intset(intset* s) noexcept nogil:
+    """An intset-encoded set owning ``s`` (RDB loading: a validated blob)."""
+    return _new_set(ENC_INTSET, s)
+
+
 cdef robj* set_create_for(const char* s, size_t n) noexcept nogil:
     """setTypeCreate: the set a first member ``s`` can live in (intset when
     it is an integer). The member is not added."""

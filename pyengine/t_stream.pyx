@@ -66,7 +66,6 @@ from engine.stream cimport (streamid, stream_t, stream_cg, stream_consumer, stre
 from engine.listpack cimport lp_bytes
 from engine.util cimport string2ll, ull2string, ll2string
 from engine.resp cimport rbuf_insert
-from engine.lzf cimport lzf_compress
 from pyengine.core cimport (Client, Server, add_bulk, add_int, add_ok, add_null,
                             add_null_array, add_array, add_map, add_error, add_error_len,
                             add_syntax_error, add_simple, arg_is, get_ll_or_reply,
@@ -1935,101 +1934,9 @@ def _digest_parts(Server srv, int dbid, bytes key):
     return parts
 
 
-cdef size_t _rdb_len_len(unsigned long long n) noexcept nogil:
-    """Bytes of an RDB length (rdbSaveLen)."""
-    if n < (1 << 6):
-        return 1
-    if n < (1 << 14):
-        return 2
-    if n <= 0xFFFFFFFFULL:
-        return 5
-    return 9
-
-
-cdef size_t _rdb_string_len(const uchar* p, size_t n, bint compression) noexcept nogil:
-    """Bytes rdbSaveRawString writes for p[:n]: an integer encoding, an LZF
-    block, or length + bytes."""
-    cdef long long v
-    cdef size_t clen
-    cdef uchar* out
-    if n <= 11 and string2ll(<const char*>p, n, &v):
-        if -128 <= v <= 127:
-            return 2
-        if -32768 <= v <= 32767:
-            return 3
-        if -2147483648 <= v <= 2147483647:
-            return 5
-    if compression and n > 20:
-        out = <uchar*>mem_alloc(n - 4 + 1)
-        clen = lzf_compress(p, n, out, n - 4)
-        mem_free(out)
-        if clen:
-            return 1 + _rdb_len_len(clen) + _rdb_len_len(n) + clen
-    return _rdb_len_len(n) + n
-
-
-cdef size_t _rdb_pel_len(rax_t* pel, bint nacks) noexcept nogil:
-    cdef rax_iter ri
-    cdef size_t total = _rdb_len_len(rax_size(pel))
-    rax_iter_start(&ri, pel)
-    rax_seek(&ri, RAX_SEEK_FIRST, NULL, 0)
-    while rax_next(&ri):
-        total += STREAM_ID_LEN
-        if nacks:
-            total += 8 + _rdb_len_len((<stream_nack*>ri.data).delivery_count)
-    rax_iter_stop(&ri)
-    return total
-
-
-cdef size_t _rdb_stream_len(stream_t* s, bint compression) noexcept nogil:
-    """rdbSavedObjectLen of a stream (RDB_TYPE_STREAM_LISTPACKS_2 body)."""
-    cdef rax_iter ri, rc
-    cdef stream_cg* cg
-    cdef stream_consumer* consumer
-    cdef size_t total = _rdb_len_len(rax_size(s.rax))
-    rax_iter_start(&ri, s.rax)
-    rax_seek(&ri, RAX_SEEK_FIRST, NULL, 0)
-    while rax_next(&ri):
-        total += _rdb_string_len(ri.key, ri.key_len, compression)
-        total += _rdb_string_len(<uchar*>ri.data, lp_bytes(<uchar*>ri.data), compression)
-    rax_iter_stop(&ri)
-    total += (_rdb_len_len(s.length) + _rdb_len_len(s.last_id.ms) + _rdb_len_len(s.last_id.seq) +
-              _rdb_len_len(s.first_id.ms) + _rdb_len_len(s.first_id.seq) +
-              _rdb_len_len(s.max_deleted_entry_id.ms) + _rdb_len_len(s.max_deleted_entry_id.seq) +
-              _rdb_len_len(s.entries_added))
-    total += _rdb_len_len(rax_size(s.cgroups) if s.cgroups != NULL else 0)
-    if s.cgroups == NULL:
-        return total
-    rax_iter_start(&ri, s.cgroups)
-    rax_seek(&ri, RAX_SEEK_FIRST, NULL, 0)
-    while rax_next(&ri):
-        cg = <stream_cg*>ri.data
-        total += _rdb_string_len(ri.key, ri.key_len, compression)
-        total += _rdb_len_len(cg.last_id.ms) + _rdb_len_len(cg.last_id.seq)
-        total += _rdb_len_len(<unsigned long long>cg.entries_read)
-        total += _rdb_pel_len(cg.pel, True)
-        total += _rdb_len_len(rax_size(cg.consumers))
-        rax_iter_start(&rc, cg.consumers)
-        rax_seek(&rc, RAX_SEEK_FIRST, NULL, 0)
-        while rax_next(&rc):
-            consumer = <stream_consumer*>rc.data
-            total += _rdb_string_len(rc.key, rc.key_len, compression) + 8
-            total += _rdb_pel_len(consumer.pel, False)
-        rax_iter_stop(&rc)
-    rax_iter_stop(&ri)
-    return total
-
-
-def _debug_object(Server srv, int dbid, bytes key):
-    """(serializedlength, extra text) for DEBUG OBJECT of a stream."""
-    compression = bool(srv.config["rdbcompression"]) if srv.config is not None else True
-    return _rdb_stream_len(_peek_stream(srv, dbid, key), compression), ""
-
-
 def _register():
     from pyengine import db as pdb
     pdb.DIGEST_PARTS["stream"] = _digest_parts
-    pdb.DEBUG_OBJECT["stream"] = _debug_object
 
 
 _register()

@@ -30,6 +30,7 @@ ctypedef struct zcursor:
 
 cdef robj* zset_new_skiplist() noexcept nogil
 cdef robj* zset_new_listpack() noexcept nogil
+cdef robj* zset_from_listpack(uchar* lp) noexcept nogil
 cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept
 cdef void zset_convert_to_skiplist(robj* o) noexcept nogil
 cdef void zset_convert_to_listpack(robj* o) noexcept nogil

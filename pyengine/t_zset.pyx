@@ -145,6 +145,12 @@ cdef robj* zset_new_listpack() noexcept nogil:
     return _zset_obj(ENC_LISTPACK, <void*>lp_new(0))
 
 
+cdef robj* zset_from_listpack(uchar* lp) noexcept nogil:
+    """A sorted set object in the "listpack" encoding around ``lp`` (taken
+    over: member, score pairs in the zzl order; RDB loading)."""
+    return _zset_obj(ENC_LISTPACK, <void*>lp)
+
+
 cdef robj* zset_new_for(Server srv, size_t size_hint, size_t maxelelen) noexcept:
     """A new empty sorted set for about ``size_hint`` members of at most
     ``maxelelen`` bytes, in the encoding Redis 7.0 starts with: a skiplist

@@ -117,6 +117,7 @@ class Frontend:
         self.instance = instance
         self.loop = EventLoop(instance)
         self.loop.lock = lock
+        self.loop.on_shutdown = self._on_shutdown
         self.listeners = []
         self.tcp_listeners = []
         self.tcp_bound = None           # (port, bind) the TCP listeners serve
@@ -185,16 +186,36 @@ class Frontend:
         error when the shutdown cannot happen; otherwise the loop exits at
         the end of this turn and the client sees the connection close."""
         inst = self.instance
-        if flags.get("save") and not flags.get("force"):
-            inst.log("warning", "Error trying to save the DB: snapshots (RDB) are not available "
-                                "in this build yet.")
+        inst.log("warning", "User requested shutdown...")
+        if not inst.persistence.prepare_for_shutdown(flags):
             if c is not None:
                 c.reply_error("ERR Errors trying to SHUTDOWN. Check logs.")
             return
-        inst.log("warning", "User requested shutdown...")
-        if not flags.get("nosave") and inst.config["save"]:
-            inst.log("warning", "Not saving a final snapshot: RDB persistence is not available yet.")
-        inst.shutdown_requested = dict(flags)
+        inst.shutdown_requested = dict(flags, prepared=True)
+
+    def _on_shutdown(self):
+        """The loop is about to stop for a shutdown request. A signal's
+        request is prepared here, at a safe point of the loop (the final
+        save runs outside the signal handler); when that save fails and
+        FORCE was not given the shutdown is cancelled and serving goes on.
+        Returns False to keep running."""
+        inst = self.instance
+        req = inst.shutdown_requested
+        if req is None or req.get("prepared"):
+            return True
+        lock = self.loop.lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            inst.log("warning", "User requested shutdown...")
+            if not inst.persistence.prepare_for_shutdown(req):
+                inst.shutdown_requested = None
+                return False
+        finally:
+            if lock is not None:
+                lock.release()
+        req["prepared"] = True
+        return True
 
     # -- logging from a signal handler ------------------------------------------------
     def _log_from_handler(self, level, msg):
@@ -225,12 +246,6 @@ class Frontend:
             # shutdown-on-sigterm / shutdown-on-sigint: SHUTDOWN's flags
             wanted = inst.config["shutdown-on-" + name.lower()]
             flags = {f: True for f in wanted if f != "default"}
-            if flags.get("save") and not flags.get("force"):
-                inst.log("warning", "User requested shutdown...")
-                inst.log("warning", "Error trying to save the DB, can't exit.")
-                inst.log("warning", "Errors trying to shut down the server. Check the logs for "
-                                    "more information.")
-                return
             flags["signal"] = name
             inst.shutdown_requested = flags
         signal.signal(signal.SIGTERM, handler)
@@ -279,9 +294,6 @@ class Frontend:
             from pyengine.config import lookup
             cfg.set_from_args(lookup("maxclients"), [str(allowed)])
             inst.srv.maxclients = allowed
-        if cfg["save"]:
-            inst.log("warning", "WARNING: 'save' rules are configured but RDB snapshots are not "
-                                "available in this build yet; data lives in memory only.")
         # handlers first (as Redis's initServer does): a SIGTERM that arrives
         # once the port accepts connections must shut down cleanly
         self._install_signals()
@@ -304,9 +316,19 @@ class Frontend:
         inst.log("warning", "Server initialized")
         from pyengine.aof import AofError
         try:
-            inst.start()
+            loaded = inst.start()
         except AofError as e:
             inst.log("warning", str(e))
+            loaded = False
+        if not loaded:
+            self.loop.close_all()
+            self.listeners = []
+            self._remove_unix_socket(log=False)
+            if self.pidfile:
+                try:
+                    os.unlink(self.pidfile)
+                except OSError:
+                    pass
             return 1
         if any(s.family != socket.AF_UNIX for s in self.listeners):
             inst.log("notice", "Ready to accept connections")
@@ -314,12 +336,6 @@ class Frontend:
             inst.log("notice", "The server is now ready to accept connections at %s" % self.unix_path)
         try:
             self.loop.run()
-            req = inst.shutdown_requested or {}
-            if "signal" in req:
-                inst.log("warning", "User requested shutdown...")
-                if inst.config["save"]:
-                    inst.log("warning", "Not saving a final snapshot: RDB persistence is not "
-                                        "available yet.")
         finally:
             self.shutdown()
         return self.exit_code

@@ -742,8 +742,8 @@ cdef class EventLoop:
 
     cdef void _check_shutdown(self):
         if self.instance.shutdown_requested is not None and not self.stopping:
-            if self.on_shutdown is not None:
-                self.on_shutdown()
+            if self.on_shutdown is not None and self.on_shutdown() is False:
+                return              # vetoed (a final save failed): keep serving
             self.stopping = True
 
     cdef void _final_flush(self):

@@ -125,8 +125,9 @@ def digest(srv):
     return srv.call("DEBUG", "DIGEST")
 
 
-def test_data_survives_restart_and_rewrite(datadir):
-    srv = Server(datadir, args=["--aof-use-rdb-preamble", "no"]).start()
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_data_survives_restart_and_rewrite(datadir, preamble):
+    srv = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         fill(srv)
         before = digest(srv)
@@ -142,7 +143,8 @@ def test_data_survives_restart_and_rewrite(datadir):
         after = digest(srv)
         m = manifest(datadir)
         assert [line[-1] for line in m] == ["b", "i"]
-        assert m[0][1].endswith(".base.aof") and m[0][3] != "1"
+        assert m[0][1].endswith(".base.rdb" if preamble == "yes" else ".base.aof")
+        assert m[0][3] != "1"
         files = sorted(os.listdir(aofdir(datadir)))
         assert files == sorted([m[0][1], m[1][1], "appendonly.aof.manifest"])
         srv.stop(signal.SIGKILL)          # no shutdown fsync: appendfsync everysec wrote it
@@ -216,9 +218,10 @@ def test_damage_in_the_middle_stops_startup(datadir, damage, message):
     assert message in bad.log()
 
 
-def test_redis_check_aof_accepts_our_files(datadir):
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_redis_check_aof_accepts_our_files(datadir, preamble):
     _need("redis-check-aof")
-    srv = Server(datadir, args=["--aof-use-rdb-preamble", "no"]).start()
+    srv = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         fill(srv)
         srv.call("BGREWRITEAOF")
@@ -232,9 +235,10 @@ def test_redis_check_aof_accepts_our_files(datadir):
     assert "All AOF files and manifest are valid" in out.stdout, out.stdout + out.stderr
 
 
-def test_real_redis_loads_our_aof_and_we_load_its(datadir):
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_real_redis_loads_our_aof_and_we_load_its(datadir, preamble):
     _need("redis-server")
-    ours = Server(datadir, args=["--aof-use-rdb-preamble", "no"]).start()
+    ours = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         fill(ours)
         ours.call("BGREWRITEAOF")
@@ -243,7 +247,7 @@ def test_real_redis_loads_our_aof_and_we_load_its(datadir):
         expected = digest(ours)
     finally:
         ours.stop()
-    red = Server(datadir, kind="redis", args=["--aof-use-rdb-preamble", "no"]).start()
+    red = Server(datadir, kind="redis", args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         for _ in range(100):
             if b"loading:0" in red.call("INFO", "persistence"):

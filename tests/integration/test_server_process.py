@@ -705,19 +705,33 @@ def test_two_thousand_concurrent_clients(procs, tmp_path):
 
 
 def test_shutdown_on_sigterm_config(procs, tmp_path):
-    """shutdown-on-sigterm gives SIGTERM SHUTDOWN's flags: "save" needs a
-    snapshot, which this build cannot write, so the server stays up (as
-    Redis does when its final save fails); SIGINT keeps the default."""
+    """shutdown-on-sigterm gives SIGTERM SHUTDOWN's flags: "save" writes a
+    final snapshot even without save rules; when that save fails the server
+    stays up (as Redis does); SIGINT keeps the default."""
     port = free_port()
     p = procs.pyengine(base_args(port, tmp_path) + ["--shutdown-on-sigterm", "save"])
     p.wait_port(port)
+    (tmp_path / "dump.rdb").mkdir()          # the rename onto it fails: the save fails
+    with connect(port) as s:
+        assert call(s, "SET", "k", "v") == b"+OK\r\n"
     os.kill(p.pid, signal.SIGTERM)
     wait_for(lambda: "Errors trying to shut down the server. Check the logs for more information."
              in log_messages(p.stdout()), what="the failed shutdown")
+    assert "Error trying to save the DB, can't exit." in log_messages(p.stdout())
     with connect(port) as s:
         assert call(s, "PING") == b"+PONG\r\n"
-    os.kill(p.pid, signal.SIGINT)
+    (tmp_path / "dump.rdb").rmdir()
+    os.kill(p.pid, signal.SIGTERM)
     assert p.wait() == 0
+    assert "DB saved on disk" in log_messages(p.stdout())
+    # the snapshot holds the key: a new server loads it
+    port2 = free_port()
+    p2 = procs.pyengine(base_args(port2, tmp_path), name="second")
+    p2.wait_port(port2)
+    with connect(port2) as s:
+        assert call(s, "GET", "k") == b"$1\r\nv\r\n"
+    os.kill(p2.pid, signal.SIGINT)
+    assert p2.wait() == 0
 
 
 def test_shutdown_on_sigterm_nosave_now(procs, tmp_path):

@@ -4,7 +4,7 @@ guarantee under growth, shrinking and rehashing between calls."""
 from hypothesis import given, settings, strategies as st, HealthCheck
 from hypothesis.stateful import RuleBasedStateMachine, rule, invariant, precondition
 
-from engine.dict import Dict, set_resize_allowed
+from engine.dict import Dict, set_resize_policy, RESIZE_ENABLE, RESIZE_AVOID, RESIZE_FORBID
 
 KEYS = st.binary(min_size=0, max_size=12) | st.integers(0, 400).map(lambda i: b"k%d" % i)
 
@@ -65,9 +65,9 @@ class DictMachine(RuleBasedStateMachine):
         self.d.resume_rehash()
         self.paused -= 1
 
-    @rule(allowed=st.booleans())
-    def resize_policy(self, allowed):
-        set_resize_allowed(allowed)
+    @rule(policy=st.sampled_from([RESIZE_ENABLE, RESIZE_AVOID, RESIZE_FORBID]))
+    def resize_policy(self, policy):
+        set_resize_policy(policy)
 
     @invariant()
     def matches_model(self):
@@ -76,7 +76,7 @@ class DictMachine(RuleBasedStateMachine):
             self.d.check()
 
     def teardown(self):
-        set_resize_allowed(True)
+        set_resize_policy(RESIZE_ENABLE)
         while self.paused:
             self.d.resume_rehash()
             self.paused -= 1

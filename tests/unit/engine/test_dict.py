@@ -2,7 +2,8 @@
 
 import pytest
 
-from engine.dict import Dict, freed_entries, set_resize_allowed, rev64
+from engine.dict import (Dict, freed_entries, set_resize_policy, rev64, RESIZE_ENABLE,
+                         RESIZE_AVOID, RESIZE_FORBID)
 
 
 def keys(n, prefix=b"k"):
@@ -201,8 +202,8 @@ def test_shrink_never_below_initial_size():
     assert not d.shrink()
 
 
-def test_resize_disallowed_waits_for_ratio_five():
-    set_resize_allowed(False)
+def test_resize_avoided_waits_for_ratio_five():
+    set_resize_policy(RESIZE_AVOID)
     try:
         d = Dict()
         for k in keys(4):
@@ -213,7 +214,74 @@ def test_resize_disallowed_waits_for_ratio_five():
         d.set(b"one-more", 1)
         assert d.is_rehashing()
     finally:
-        set_resize_allowed(True)
+        set_resize_policy(RESIZE_ENABLE)
+    d.check()
+
+
+def test_resize_avoided_rehashes_only_extreme_ratios_and_never_shrinks():
+    """Redis's DICT_RESIZE_AVOID (a child is saving): a rehash between
+    tables less than 5 times apart waits; a sparse table is not shrunk."""
+    d = Dict()
+    for k in keys(8):
+        d.set(k, 1)
+    while d.rehash(100):
+        pass
+    assert d.expand(16)                    # 8 -> 16: a factor of 2
+    assert d.is_rehashing()
+    set_resize_policy(RESIZE_AVOID)
+    try:
+        assert not d.rehash(100)
+        assert d.is_rehashing()
+    finally:
+        set_resize_policy(RESIZE_ENABLE)
+    while d.rehash(100):
+        pass
+    for k in keys(8)[1:]:
+        d.delete(k)
+    assert d.needs_shrink()
+    set_resize_policy(RESIZE_AVOID)
+    try:
+        assert not d.shrink()
+    finally:
+        set_resize_policy(RESIZE_ENABLE)
+    assert d.shrink()                      # 16 -> 4: a factor of 4, still < 5
+    set_resize_policy(RESIZE_AVOID)
+    try:
+        assert not d.rehash(100)
+    finally:
+        set_resize_policy(RESIZE_ENABLE)
+    big = Dict()
+    for k in keys(200):
+        big.set(k, 1)
+    while big.rehash(100):
+        pass
+    for k in keys(200)[8:]:
+        big.delete(k)
+    assert big.shrink()                    # 256 -> 8: 32 times smaller
+    set_resize_policy(RESIZE_AVOID)
+    try:
+        while big.rehash(1):
+            pass
+        assert not big.is_rehashing()
+    finally:
+        set_resize_policy(RESIZE_ENABLE)
+    big.check()
+    d.check()
+
+
+def test_resize_forbidden_in_the_child():
+    d = Dict()
+    for k in keys(4):
+        d.set(k, 1)
+    set_resize_policy(RESIZE_FORBID)
+    try:
+        for k in keys(40, b"y"):
+            d.set(k, 1)
+        assert d.buckets() == (4, 0)       # even 44 / 4 = 11 does not grow it
+    finally:
+        set_resize_policy(RESIZE_ENABLE)
+    d.set(b"z", 1)
+    assert d.is_rehashing()
     d.check()
 
 
