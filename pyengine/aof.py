@@ -760,6 +760,25 @@ class Aof:
             f.flush()
             os.fsync(f.fileno())
 
+    def debug_loadaof(self):
+        """DEBUG LOADAOF: everything written, the data emptied and loaded
+        again from the AOF. "" or the error text."""
+        from pyengine import db as pdb
+        if self.state == AOF_ON:
+            self.flush()
+        pdb.py_empty_all(self.srv)
+        fs = self.instance.persistence.functions(False)
+        if fs is not None:
+            fs.flush()
+        try:
+            self.load()
+        except AofError as e:
+            self.instance.log("warning", str(e))
+            return "ERR Error loading the AOF"
+        self.srv.dirty = 0
+        self.instance.log("warning", "Append Only File loaded by DEBUG LOADAOF")
+        return ""
+
     # -- INFO ---------------------------------------------------------------------------------
     def info_fields(self):
         fields = [

@@ -263,7 +263,7 @@ class Persistence:
         self.inst.log(level, msg)
 
     # -- function libraries -----------------------------------------------------------------
-    def _functions(self, create):
+    def functions(self, create):
         """The instance's function set (pyengine/functions.py), created
         when ``create``; None when there is none yet."""
         s = self.inst.scripting
@@ -279,7 +279,7 @@ class Persistence:
     def function_codes(self):
         """The code of every function library, saved in each snapshot
         (RDB_OPCODE_FUNCTION2 before the databases, as Redis writes them)."""
-        fs = self._functions(False)
+        fs = self.functions(False)
         return [] if fs is None else [li.code for li in fs.libraries.values()]
 
     def load_function(self, code, flags):
@@ -287,7 +287,7 @@ class Persistence:
         of the same name is replaced only when loading with ALLOW_DUP
         (DEBUG RELOAD MERGE), as in Redis. ValueError(reason) otherwise."""
         from pyengine.script import ScriptError
-        fs = self._functions(True)
+        fs = self.functions(True)
         try:
             fs.create(code, bool(flags & _rdb.PY_RDBFLAGS_ALLOW_DUP), fs.libraries,
                       fs.functions, 0)
@@ -642,7 +642,7 @@ class Persistence:
         if flush:
             # emptyData without EMPTYDB_NOFUNCTIONS: the libraries go too
             pdb.py_empty_all(self.inst.srv)
-            fs = self._functions(False)
+            fs = self.functions(False)
             if fs is not None:
                 fs.flush()
         try:

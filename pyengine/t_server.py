@@ -1304,6 +1304,12 @@ def debug_command(c):
             c.reply_error(err)
         else:
             c.reply_ok()
+    elif sub == b"loadaof":
+        err = inst.aof.debug_loadaof()
+        if err:
+            c.reply_error(err)
+        else:
+            c.reply_ok()
     elif sub == b"set-skip-checksum-validation" and n == 3:
         c.srv.skip_checksum_validation = _c_atoi(args[2]) != 0
         c.reply_ok()

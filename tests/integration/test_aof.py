@@ -368,3 +368,15 @@ def test_sigkill_loses_no_acknowledged_write(datadir):
         assert sum(expected.values()) > 0
     finally:
         srv.stop()
+
+
+def test_debug_loadaof_reloads_from_the_file(datadir):
+    srv = Server(datadir).start()
+    try:
+        fill(srv)
+        before = digest(srv)
+        assert srv.call("DEBUG", "LOADAOF") == b"+OK\r\n"
+        assert digest(srv) == before
+        assert srv.call("FCALL", "nosuch", "0").startswith(b"-")
+    finally:
+        srv.stop()
