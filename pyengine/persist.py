@@ -619,6 +619,8 @@ class Persistence:
         except RdbError as e:
             if e.detail:
                 self._log("warning", e.detail)
+            self._log("warning", "Internal error in RDB reading offset %d -> %s" % (
+                e.offset, e.reason))
             self._log("warning", "Error reading the RDB file %s at offset %d: %s" % (
                 path, e.offset, e.reason))
             self._log("warning", "Terminating server after rdb file reading failure.")
