@@ -58,7 +58,11 @@ with an error, never loaded. ``sanitize-dump-payload yes`` (or ``clients``
 for RESTORE) adds what Redis's deep mode adds on top: duplicate fields in
 hash/zset listpacks and loaded HASHes, intset ordering, and the
 dump_payload_sanitizations statistic. Duplicates in hashtable-built types
-and NaN scores are always refused, as in Redis.
+and NaN scores are always refused, as in Redis (and NaN scores in kept
+zset listpacks too). Streams are checked completely
+(pyengine/rdb_stream). The error texts are Redis's ("Zset ziplist
+integrity check failed." ...); a refused RESTORE logs its reason at
+verbose level, as Redis does.
 
 Costs: saving is one pass over the keyspace (plus one expires lookup per
 key when the db has TTLs) writing through the engine/rdb buffer, no Python
