@@ -587,6 +587,11 @@ cdef bint rdbr_string_double(rdb_reader* r, double* d) noexcept nogil:
     memcpy(buf, p, n)
     buf[n] = 0
     d[0] = strtod(buf, &end)
+    if end == buf:
+        # no number at all (Redis's sscanf("%lg") fails the same way;
+        # text after a number is ignored, as sscanf ignores it)
+        r.pos -= n + 1
+        return rdbr_fail(r, RDBR_CORRUPT, b"invalid double value")
     return True
 
 

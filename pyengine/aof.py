@@ -748,12 +748,7 @@ class Aof:
         """The whole dataset into ``path`` (fsynced): an RDB when ``rdb``,
         else the commands that rebuild it."""
         if rdb:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                self.instance.persistence.write_snapshot(fd, aof_base=True)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            self.instance.persistence.write_snapshot(path, aof_base=True)   # fsynced
             return
         with open(path, "wb") as f:
             RewriteWriter(self.instance, f).write_dataset()

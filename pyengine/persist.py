@@ -306,11 +306,30 @@ class Persistence:
                 (b"used-mem", b"%d" % used_memory()),
                 (b"aof-base", b"1" if aof_base else b"0")]
 
-    def write_snapshot(self, fd, aof_base=False, progress=None):
-        """Write the whole dataset as an RDB snapshot to an open file
-        descriptor (SAVE, BGSAVE's child, and the AOF base file with
-        ``aof_base``). ``progress(keys)`` is called about once a second.
-        Returns (bytes, keys). Raises OSError."""
+    def write_snapshot(self, target, aof_base=False, progress=None):
+        """Write the whole dataset (and the function libraries) as an RDB
+        snapshot to ``target``: an open file descriptor (int), a file object
+        with fileno() (flushed first; written at its descriptor's position),
+        or a path (created or truncated, written, fsynced and closed; no
+        temp file, no rename: the caller decides). SAVE, BGSAVE's child and
+        the AOF base file (``aof_base``: the "aof-base" AUX field is 1) all
+        write through here. Nothing else changes: dirty, lastsave and the
+        bgsave status are the callers' business. ``progress(keys)`` is
+        called about once a second. Returns (bytes, keys). Raises OSError."""
+        if isinstance(target, int):
+            return self._write_fd(target, aof_base, progress)
+        if hasattr(target, "fileno"):
+            target.flush()
+            return self._write_fd(target.fileno(), aof_base, progress)
+        fd = os.open(os.fspath(target), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            out = self._write_fd(fd, aof_base, progress)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return out
+
+    def _write_fd(self, fd, aof_base, progress):
         cfg = self.inst.config
         return _rdb.save_fd(self.inst.srv, fd, cfg["rdbcompression"], cfg["rdbchecksum"],
                             cfg["rdb-save-incremental-fsync"], self.aux_fields(aof_base),
@@ -626,6 +645,8 @@ class Persistence:
         except RdbError as e:
             if e.detail:
                 self._log("warning", e.detail)
+            self._log("warning", "Internal error in RDB reading offset %d -> %s" % (
+                e.offset, e.reason))
             self._log("warning", "Error reading the RDB file %s at offset %d: %s" % (
                 path, e.offset, e.reason))
             self._log("warning", "Terminating server after rdb file reading failure.")

@@ -58,7 +58,11 @@ with an error, never loaded. ``sanitize-dump-payload yes`` (or ``clients``
 for RESTORE) adds what Redis's deep mode adds on top: duplicate fields in
 hash/zset listpacks and loaded HASHes, intset ordering, and the
 dump_payload_sanitizations statistic. Duplicates in hashtable-built types
-and NaN scores are always refused, as in Redis.
+and NaN scores are always refused, as in Redis (and NaN scores in kept
+zset listpacks too). Streams are checked completely
+(pyengine/rdb_stream). The error texts are Redis's ("Zset ziplist
+integrity check failed." ...); a refused RESTORE logs its reason at
+verbose level, as Redis does.
 
 Costs: saving is one pass over the keyspace (plus one expires lookup per
 key when the db has TTLs) writing through the engine/rdb buffer, no Python
@@ -334,7 +338,7 @@ cdef robj* _load_quicklist(Server srv, rdb_reader* r, int rdbtype, bint deep,
                 break
             if container != RDB_QL_PLAIN and container != RDB_QL_PACKED:
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"quicklist integrity check failed")
+                rdbr_fail(r, RDBR_CORRUPT, b"Quicklist integrity check failed.")
                 break
         start = r.pos
         s = rdbr_string(r, 0, &sl, NULL, NULL)
@@ -354,7 +358,7 @@ cdef robj* _load_quicklist(Server srv, rdb_reader* r, int rdbtype, bint deep,
                 srv.stat_dump_payload_sanitizations += 1
             if not lp_validate(<const uchar*>s, sl, True):
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"listpack integrity check failed")
+                rdbr_fail(r, RDBR_CORRUPT, b"Listpack integrity check failed.")
                 break
             blob = <uchar*>mem_alloc(sl)
             memcpy(blob, s, sl)
@@ -362,7 +366,7 @@ cdef robj* _load_quicklist(Server srv, rdb_reader* r, int rdbtype, bint deep,
             blob = zl_to_listpack(<const uchar*>s, sl, False)
             if blob == NULL:
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"ziplist integrity check failed")
+                rdbr_fail(r, RDBR_CORRUPT, b"Ziplist integrity check failed.")
                 break
         if lp_length(blob) == 0:
             lp_free(blob)
@@ -370,7 +374,7 @@ cdef robj* _load_quicklist(Server srv, rdb_reader* r, int rdbtype, bint deep,
         if lp_length(blob) > QL_NODE_MAX_COUNT:
             lp_free(blob)
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"quicklist node holds more than 65535 elements")
+            rdbr_fail(r, RDBR_CORRUPT, b"Listpack integrity check failed: a quicklist node holds more than 65535 elements.")
             break
         ql_append_listpack(ql, blob)
     if r.err:
@@ -415,7 +419,7 @@ cdef robj* _load_set(Server srv, rdb_reader* r, bint* empty) noexcept:
                 o.u.ptr = intset_add(<intset*>o.u.ptr, v, &added)
                 if not added:
                     r.pos = start
-                    rdbr_fail(r, RDBR_CORRUPT, b"duplicate set members detected")
+                    rdbr_fail(r, RDBR_CORRUPT, b"Duplicate set members detected")
                     obj_free(o)
                     return NULL
                 continue
@@ -423,7 +427,7 @@ cdef robj* _load_set(Server srv, rdb_reader* r, bint* empty) noexcept:
         dict_add_or_find(<dict_t*>o.u.ptr, s, sl, &existed)
         if existed:
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"duplicate set members detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Duplicate set members detected")
             obj_free(o)
             return NULL
     return o
@@ -470,7 +474,7 @@ cdef robj* _zset_from_listpack(Server srv, rdb_reader* r, uchar* lp, size_t star
             if isnan(_lp_score(sp)):
                 lp_free(lp)
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"zset with NAN score detected")
+                rdbr_fail(r, RDBR_CORRUPT, b"Zset with NAN score detected")
                 return NULL
             p = lp_next(lp, sp)
         return zset_from_listpack(lp)
@@ -487,12 +491,12 @@ cdef robj* _zset_from_listpack(Server srv, rdb_reader* r, uchar* lp, size_t star
         score = _lp_score(sp)
         if isnan(score):
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"zset with NAN score detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Zset with NAN score detected")
             break
         zs_find_or_add(zs, m, n, score, &added)
         if not added:
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"duplicate zset fields detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Duplicate zset fields detected")
             break
         p = lp_next(lp, sp)
     lp_free(lp)
@@ -537,12 +541,12 @@ cdef robj* _load_zset(Server srv, rdb_reader* r, int rdbtype, bint* empty) noexc
             break
         if isnan(score):
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"zset with NAN score detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Zset with NAN score detected")
             break
         zs_find_or_add(zs, s, sl, score, &added)
         if not added:
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"duplicate zset fields detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Duplicate zset fields detected")
             break
         if sl > maxelelen:
             maxelelen = sl
@@ -590,7 +594,7 @@ cdef robj* _load_hash(Server srv, rdb_reader* r, bint deep, bint* empty) noexcep
             dict_add_or_find(seen, f, fl, &existed)
             if existed:
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"hash with dup elements")
+                rdbr_fail(r, RDBR_CORRUPT, b"Hash with dup elements")
                 break
         lp = <uchar*>o.u.ptr
         if (<long long>fl > srv.hash_max_listpack_value or
@@ -600,7 +604,7 @@ cdef robj* _load_hash(Server srv, rdb_reader* r, bint deep, bint* empty) noexcep
                 dict_expand(<dict_t*>o.u.ptr, _presize(r, n + 1 + dict_size(<dict_t*>o.u.ptr)))
             if not hash_ht_add(o, f, fl, v, vl):
                 r.pos = start
-                rdbr_fail(r, RDBR_CORRUPT, b"duplicate hash fields detected")
+                rdbr_fail(r, RDBR_CORRUPT, b"Duplicate hash fields detected")
             break
         lp = lp_append(lp, f, fl)
         o.u.ptr = lp_append(lp, v, vl)
@@ -617,7 +621,7 @@ cdef robj* _load_hash(Server srv, rdb_reader* r, bint deep, bint* empty) noexcep
             break
         if not hash_ht_add(o, f, fl, v, vl):
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"duplicate hash fields detected")
+            rdbr_fail(r, RDBR_CORRUPT, b"Duplicate hash fields detected")
     if r.err:
         obj_free(o)
         return NULL
@@ -625,21 +629,22 @@ cdef robj* _load_hash(Server srv, rdb_reader* r, bint deep, bint* empty) noexcep
 
 
 cdef uchar* _copy_listpack(rdb_reader* r, const char* s, size_t n, size_t start, bint deep,
-                           Server srv) noexcept:
-    """A validated copy of a pairs listpack (hash or zset), or NULL."""
+                           Server srv, const char* why) noexcept:
+    """A validated copy of a pairs listpack (hash or zset), or NULL with
+    ``why`` (Redis's words for the type) as the error."""
     cdef uchar* lp
     if deep:
         srv.stat_dump_payload_sanitizations += 1
     if not lp_validate(<const uchar*>s, n, True) or lp_length(<uchar*>s) % 2:
         r.pos = start
-        rdbr_fail(r, RDBR_CORRUPT, b"listpack integrity check failed")
+        rdbr_fail(r, RDBR_CORRUPT, why)
         return NULL
     lp = <uchar*>mem_alloc(n)
     memcpy(lp, s, n)
-    if deep and not lp_pairs_unique(lp):
+    if deep and not lp_pairs_unique(lp):     # (Redis's deep check: the same message)
         lp_free(lp)
         r.pos = start
-        rdbr_fail(r, RDBR_CORRUPT, b"listpack with duplicate fields")
+        rdbr_fail(r, RDBR_CORRUPT, why)
         return NULL
     return lp
 
@@ -666,7 +671,7 @@ cdef robj* _load_blob_type(Server srv, rdb_reader* r, int rdbtype, bint deep,
         lp = zipmap_to_listpack(<const uchar*>s, n, &maxlen)
         if lp == NULL:
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"zipmap integrity check failed")
+            rdbr_fail(r, RDBR_CORRUPT, b"Zipmap integrity check failed.")
             return NULL
         o = hash_from_listpack(lp)
         if (<long long>hash_length(o) > srv.hash_max_listpack_entries or
@@ -676,7 +681,7 @@ cdef robj* _load_blob_type(Server srv, rdb_reader* r, int rdbtype, bint deep,
     if rdbtype == RDB_TYPE_LIST_ZIPLIST:
         if not zl_validate(<const uchar*>s, n, False, &count):
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"list ziplist integrity check failed")
+            rdbr_fail(r, RDBR_CORRUPT, b"List ziplist integrity check failed.")
             return NULL
         if count == 0:
             empty[0] = True
@@ -698,7 +703,7 @@ cdef robj* _load_blob_type(Server srv, rdb_reader* r, int rdbtype, bint deep,
             srv.stat_dump_payload_sanitizations += 1
         if not intset_validate(<const uchar*>s, n, deep):
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"intset integrity check failed")
+            rdbr_fail(r, RDBR_CORRUPT, b"Intset integrity check failed.")
             return NULL
         blob = <uchar*>mem_alloc(n)
         memcpy(blob, s, n)
@@ -710,10 +715,15 @@ cdef robj* _load_blob_type(Server srv, rdb_reader* r, int rdbtype, bint deep,
         lp = zl_to_listpack(<const uchar*>s, n, True)
         if lp == NULL:
             r.pos = start
-            rdbr_fail(r, RDBR_CORRUPT, b"ziplist integrity check failed")
+            rdbr_fail(r, RDBR_CORRUPT, b"Zset ziplist integrity check failed."
+                      if rdbtype == RDB_TYPE_ZSET_ZIPLIST else
+                      b"Hash ziplist integrity check failed.")
             return NULL
     else:
-        lp = _copy_listpack(r, s, n, start, deep, srv)
+        lp = _copy_listpack(r, s, n, start, deep, srv,
+                            b"Zset listpack integrity check failed."
+                            if rdbtype == RDB_TYPE_ZSET_LISTPACK else
+                            b"Hash listpack integrity check failed.")
         if lp == NULL:
             return NULL
     if lp_length(lp) == 0:
@@ -756,7 +766,7 @@ cdef robj* rdb_load_value(Server srv, rdb_reader* r, int rdbtype, bint deep,
     if rdbtype == RDB_TYPE_MODULE or rdbtype == RDB_TYPE_MODULE_2:
         rdbr_fail(r, RDBR_CORRUPT, b"module values cannot be loaded: no module is loaded")
     else:
-        rdbr_fail(r, RDBR_CORRUPT, b"unknown RDB value type")
+        rdbr_fail(r, RDBR_CORRUPT, b"Unknown RDB encoding type")
     return NULL
 
 
@@ -1292,6 +1302,10 @@ cdef int restore_command(Client c) except -1:
     obj = NULL
     if t >= 0 and _is_object_type(t):
         obj = rdb_load_value(srv, &r, t, deep, &empty)
+    if obj == NULL and r.err == RDBR_CORRUPT and srv.log is not None:
+        # Redis logs a corrupt payload's reason at verbose level
+        srv.log("verbose", "Internal error in RDB reading offset %d -> %s" % (
+            r.err_pos, (<bytes>r.why).decode("utf-8", "replace")))
     rdbr_release(&r)
     if obj == NULL:
         add_error(c, MSG_BAD_DATA_FORMAT)

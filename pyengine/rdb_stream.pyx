@@ -249,13 +249,13 @@ cdef bint _load_nodes(Server srv, rdb_reader* r, stream_t* s, bint deep,
             srv.stat_dump_payload_sanitizations += 1
         if not lp_validate(lp, n, True):
             lp_free(lp)
-            return _fail(r, start, b"Stream listpack integrity check failed")
+            return _fail(r, start, b"Stream listpack integrity check failed.")
         if lp_first(lp) == NULL:
             lp_free(lp)
             return _fail(r, start, b"Empty listpack inside stream")
         if not _node_valid(lp, &live):
             lp_free(lp)
-            return _fail(r, start, b"Stream listpack integrity check failed")
+            return _fail(r, start, b"Stream listpack integrity check failed.")
         if rax_try_insert(s.rax, rawkey, STREAM_ID_LEN, lp, NULL) != 1:
             lp_free(lp)
             return _fail(r, start, b"Listpack re-added with existing key")
@@ -322,7 +322,7 @@ cdef bint _load_groups(rdb_reader* r, stream_t* s, int rdbtype) noexcept:
                 return False
             consumer = stream_create_consumer(cg, name, nl, 0)
             if consumer == NULL:
-                return _fail(r, start, b"Duplicate stream consumer detected")
+                return _fail(r, start, b"Duplicate stream consumer detected.")
             if not rdbr_millis(r, &ms):
                 return False
             consumer.seen_time = ms

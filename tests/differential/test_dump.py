@@ -277,10 +277,14 @@ def test_restore_zset_ziplist_and_text_double_payloads(diff):
     b"\x05\x02\x01a" + struct.pack("<d", 1.0) + b"\x01a" + struct.pack("<d", 2.0),  # duplicate
     b"\x05\x01\x01a" + struct.pack("<d", float("nan")),                         # NaN score
     b"\x05\x02\x01a" + struct.pack("<d", 1.0),                                  # truncated
+    b"\x03\x01\x01a\x03abc",                          # a text double that is no number
+    b"\x03\x01\x01a\x00",                             # an empty one
+    b"\x03\x01\x01a\x041.5x",                          # a number then junk: 1.5, as sscanf
 ])
 def test_restore_bad_zset_payloads(diff, body):
     diff("RESTORE", "k", "0", bad_format(body))
     diff("EXISTS", "k")
+    diff("ZRANGE", "k", "0", "-1", "WITHSCORES")
 
 
 # ---- streams ----------------------------------------------------------------------------------

@@ -125,6 +125,17 @@ def digest(srv):
     return srv.call("DEBUG", "DIGEST")
 
 
+def rewrite(srv):
+    """BGREWRITEAOF, and wait until it has finished."""
+    assert srv.call("BGREWRITEAOF").startswith(b"+Background append only file rewriting")
+    for _ in range(400):
+        info = srv.call("INFO", "persistence")
+        if b"aof_rewrite_in_progress:0" in info and b"aof_rewrite_scheduled:0" in info:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the AOF rewrite did not finish")
+
+
 @pytest.mark.parametrize("preamble", ["yes", "no"])
 def test_data_survives_restart_and_rewrite(datadir, preamble):
     srv = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
@@ -134,11 +145,7 @@ def test_data_survives_restart_and_rewrite(datadir, preamble):
         srv.stop()
         srv.start()
         assert digest(srv) == before
-        assert srv.call("BGREWRITEAOF").startswith(b"+Background append only file rewriting")
-        for _ in range(100):
-            if b"aof_rewrite_in_progress:0" in srv.call("INFO", "persistence"):
-                break
-            time.sleep(0.05)
+        rewrite(srv)
         srv.call("SET", "after", "rewrite")
         after = digest(srv)
         m = manifest(datadir)
@@ -224,8 +231,7 @@ def test_redis_check_aof_accepts_our_files(datadir, preamble):
     srv = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         fill(srv)
-        srv.call("BGREWRITEAOF")
-        time.sleep(0.5)
+        rewrite(srv)
         srv.call("SET", "x", "y")
     finally:
         srv.stop()
@@ -241,8 +247,7 @@ def test_real_redis_loads_our_aof_and_we_load_its(datadir, preamble):
     ours = Server(datadir, args=["--aof-use-rdb-preamble", preamble]).start()
     try:
         fill(ours)
-        ours.call("BGREWRITEAOF")
-        time.sleep(0.5)
+        rewrite(ours)
         ours.call("SET", "tail", "incr")
         expected = digest(ours)
     finally:
@@ -255,8 +260,7 @@ def test_real_redis_loads_our_aof_and_we_load_its(datadir, preamble):
             time.sleep(0.05)
         assert digest(red) == expected
         red.call("SET", "from", "redis")
-        red.call("BGREWRITEAOF")
-        time.sleep(0.5)
+        rewrite(red)
         red.call("RPUSH", "from-list", "a")
         expected = digest(red)
     finally:

@@ -86,3 +86,40 @@ def test_server_thread_bgsave(tmp_path):
         assert r.info("persistence")["rdb_last_bgsave_status"] == "ok"
         assert r.lastsave()
     assert pyengine.Engine(dir=str(tmp_path)).execute("GET", "k") == b"v"
+
+
+def test_write_snapshot_to_path_file_or_fd(tmp_path):
+    """The snapshot writer the AOF base file reuses: the whole dataset and
+    the libraries as RDB to a path, a file object or a descriptor, with the
+    "aof-base" AUX field when asked, and no side effect on dirty/lastsave."""
+    from pyengine import rdb
+    e = pyengine.Engine()
+    e.execute("SET", "a", "1")
+    e.execute("XADD", "s", "1-1", "f", "v")
+    e.execute("ZADD", "z", "1", "m")
+    p = e.instance.persistence
+    dirty = e.instance.srv.dirty
+    lastsave = e.execute("LASTSAVE")
+    n, keys = p.write_snapshot(tmp_path / "a.rdb")
+    assert keys == 3 and n == os.path.getsize(tmp_path / "a.rdb")
+    with open(tmp_path / "b.rdb", "wb") as f:
+        f.write(b"")                        # (buffered data is flushed first)
+        p.write_snapshot(f, aof_base=True)
+    fd = os.open(tmp_path / "c.rdb", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        p.write_snapshot(fd)
+    finally:
+        os.close(fd)
+    assert e.instance.srv.dirty == dirty and e.execute("LASTSAVE") == lastsave
+    for name, base in (("a.rdb", b"0"), ("b.rdb", b"1"), ("c.rdb", b"0")):
+        data = (tmp_path / name).read_bytes()
+        aux = {}
+
+        class H:
+            def aux(self, k, v):
+                aux[k] = v
+        e2 = pyengine.Engine()
+        stats = rdb.load_buffer(e2.instance.srv, data, handler=H())
+        assert stats["keys_loaded"] == 3 and stats["consumed"] == len(data)
+        assert aux[b"aof-base"] == base
+        assert e2.execute("XRANGE", "s", "-", "+") == [[b"1-1", [b"f", b"v"]]]
