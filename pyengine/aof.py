@@ -902,7 +902,9 @@ class RewriteWriter:
             for entry_id, fields in entries:
                 self.emit(b"XADD", key, entry_id, *fields)
         else:
-            self.emit(b"XADD", key, b"MAXLEN", b"0", last_id, b"x", b"y")
+            # an empty stream: add and trim one entry (0-1 is valid even when
+            # the stream's last ID is 0-0); XSETID below puts the real ID back
+            self.emit(b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y")
         self.emit(b"XSETID", key, last_id, b"ENTRIESADDED", info[b"entries-added"],
                   b"MAXDELETEDID", info[b"max-deleted-entry-id"])
         for group in info[b"groups"]:

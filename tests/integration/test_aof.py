@@ -110,6 +110,8 @@ def fill(srv):
             ("XADD", "stream", "*", "f", "v"), ("XADD", "stream", "*", "f", "w"),
             ("XGROUP", "CREATE", "stream", "g", "0"),
             ("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "stream", ">"),
+            ("XGROUP", "CREATE", "emptystream", "g", "$", "MKSTREAM"),
+            ("XADD", "trimmed", "5-1", "f", "v"), ("XDEL", "trimmed", "5-1"),
             ("SELECT", "3"), ("SET", "other", "db"), ("EXPIRE", "other", "5000"),
             ("EVAL", "redis.call('set', KEYS[1], 'a') redis.call('append', KEYS[1], 'b')",
              "1", "scripted"),
