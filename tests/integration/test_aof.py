@@ -329,10 +329,11 @@ def _writer(port, name, acked, stop):
         s.close()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(max(300, 5 * int(os.environ.get("PYENGINE_AOF_KILLS", "20"))))
 def test_sigkill_loses_no_acknowledged_write(datadir):
     """appendfsync always: kill -9 while 3 clients write, 20 times; after
-    each restart every write a client saw acknowledged is there."""
+    each restart every write a client saw acknowledged is there. More kills:
+    tools/aof_kill_stress.sh."""
     kills = int(os.environ.get("PYENGINE_AOF_KILLS", "20"))
     srv = Server(datadir, args=["--appendfsync", "always", "--aof-use-rdb-preamble", "no"])
     expected = {}
