@@ -39,6 +39,7 @@ import time
 
 from engine import dict as _edict
 from pyengine import core, dispatch, propagate
+from pyengine.persist import Persistence
 from engine.resp import ReplyReader, ReplyError
 
 AOF_OFF, AOF_ON, AOF_WAIT_REWRITE = 0, 1, 2
@@ -103,14 +104,6 @@ class Manifest:
         return m
 
 
-def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_file_atomically(path, data):
     """temp file, fsync, rename, fsync of the directory."""
     d = os.path.dirname(path) or "."
@@ -120,7 +113,7 @@ def write_file_atomically(path, data):
         f.flush()
         os.fsync(f.fileno())
     os.rename(tmp, path)
-    fsync_dir(d)
+    Persistence._fsync_dir(path)
 
 
 # ---- reading commands -----------------------------------------------------------------------

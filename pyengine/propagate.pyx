@@ -115,19 +115,7 @@ cdef void propagate_deletion(Server srv, int dbid, const char* key, size_t klen,
         feed_argv(srv, dbid, argv)
 
 
-# ---- for commands written in Python -------------------------------------------------
-
-def also_propagate(Client c, list argv, int dbid=-1):
-    """Log ``argv`` as one more effect of the running command."""
-    if c.srv.propagating:
-        c.srv.also_propagate.append((c.db.id if dbid < 0 else dbid, argv))
-
-
-def rewrite(Client c, list argv):
-    """Log ``argv`` instead of the running command's own argv."""
-    if c.srv.propagating:
-        c.prop_argv = argv
-
+# ---- the AOF buffer, for pyengine.aof ------------------------------------------------------
 
 def pending_bytes(Server srv):
     """Bytes encoded and not yet written."""
