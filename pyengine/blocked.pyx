@@ -26,9 +26,11 @@ served or times out.
 """
 
 
+from engine.object cimport robj
 from pyengine.core cimport (Server, Client, Command, Db, add_null_array, add_error,
-                            get_ld_or_reply, CLIENT_BLOCKED, CLIENT_DENY_BLOCKING, BLOCK_KEYS,
-                            BLOCK_NONE, mstime)
+                            get_ld_or_reply, check_type, CLIENT_BLOCKED, CLIENT_DENY_BLOCKING,
+                            BLOCK_KEYS, BLOCK_NONE, mstime)
+from pyengine.db cimport lookup_write
 from pyengine.dispatch cimport call
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.string cimport memcmp
@@ -78,6 +80,34 @@ cdef bint may_serve_from(Client c, int k) noexcept:
         return True
     return (<size_t>len(key) == c.argvlen[k]
             and memcmp(<const char*>key, c.argv[k], c.argvlen[k]) == 0)
+
+
+cdef int first_ready_key(Client c, int first, int numkeys, int otype) noexcept:
+    """Index of the first argv key among argv[first:first+numkeys] holding
+    a value of ``otype``, -1 when none does, -2 after a WRONGTYPE reply.
+    During a re-run a key of another type is "not ready" rather than an
+    error: Redis 7.0 serves a blocked BLPOP only from a list, a BZPOPMIN
+    only from a sorted set."""
+    cdef int k
+    cdef robj* o
+    for k in range(first, first + numkeys):
+        if not may_serve_from(c, k):
+            continue
+        o = lookup_write(c, c.argv[k], c.argvlen[k])
+        if o == NULL:
+            continue
+        if o.type != otype:
+            if c.reprocessing:
+                continue
+            check_type(c, o, otype)
+            return -2
+        return k
+    return -1
+
+
+cdef list argv_keys(Client c, int first, int numkeys):
+    """argv[first:first+numkeys] as bytes: the keys to block on."""
+    return [PyBytes_FromStringAndSize(c.argv[k], c.argvlen[k]) for k in range(first, first + numkeys)]
 
 
 def signal_all_blocked_in_db(Server srv, int dbid):

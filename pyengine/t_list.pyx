@@ -65,7 +65,8 @@ from pyengine.core cimport (Client, Server, Db, add_bulk, add_int, add_ok, add_n
                             add_deferred_len, set_deferred_array, proc_capsule)
 from pyengine.db cimport lookup_read, lookup_write, db_add, db_delete, signal_modified_key
 from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_LIST, NOTIFY_GENERIC
-from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
+from pyengine.blocked cimport (may_block, block_for_keys, get_timeout_or_reply, first_ready_key,
+                              argv_keys)
 from pyengine.msgs cimport MSG_NO_SUCH_KEY, MSG_OUT_OF_RANGE, MSG_MUST_BE_POSITIVE
 
 cdef enum:
@@ -700,30 +701,6 @@ cdef int lmpop_command(Client c) except -1:
 # the command. During such a re-run a key of another type is not an error
 # but "not ready": Redis 7.0 only serves blocked clients from a list.
 
-cdef int _first_list(Client c, int first, int numkeys) noexcept:
-    """Index of the first argv key among argv[first:first+numkeys] holding a
-    list, -1 when none does, -2 after a WRONGTYPE reply."""
-    cdef int k
-    cdef robj* o
-    for k in range(first, first + numkeys):
-        if not may_serve_from(c, k):
-            continue
-        o = lookup_write(c, c.argv[k], c.argvlen[k])
-        if o == NULL:
-            continue
-        if o.type != OBJ_LIST:
-            if c.reprocessing:
-                continue
-            check_type(c, o, OBJ_LIST)
-            return -2
-        return k
-    return -1
-
-
-cdef list _argv_keys(Client c, int first, int numkeys):
-    return [PyBytes_FromStringAndSize(c.argv[k], c.argvlen[k]) for k in range(first, first + numkeys)]
-
-
 cdef int _blocking_pop(Client c, int where) except -1:
     """BLPOP / BRPOP key [key ...] timeout."""
     cdef long long timeout
@@ -733,7 +710,7 @@ cdef int _blocking_pop(Client c, int where) except -1:
     cdef ql_entry e
     if not get_timeout_or_reply(c, c.argc - 1, &timeout):
         return 0
-    k = _first_list(c, 1, numkeys)
+    k = first_ready_key(c, 1, numkeys, OBJ_LIST)
     if k == -2:
         return 0
     if k >= 0:
@@ -750,7 +727,7 @@ cdef int _blocking_pop(Client c, int where) except -1:
     if not may_block(c):
         add_null_array(c)
         return 0
-    return block_for_keys(c, _argv_keys(c, 1, numkeys), timeout)
+    return block_for_keys(c, argv_keys(c, 1, numkeys), timeout)
 
 
 cdef int blpop_command(Client c) except -1:
@@ -766,7 +743,7 @@ cdef int _blocking_move(Client c, int wherefrom, int whereto, int timeout_idx) e
     cdef int k
     if not get_timeout_or_reply(c, timeout_idx, &timeout):
         return 0
-    k = _first_list(c, 1, 1)
+    k = first_ready_key(c, 1, 1, OBJ_LIST)
     if k == -2:
         return 0
     if k >= 0:
@@ -781,7 +758,7 @@ cdef int _blocking_move(Client c, int wherefrom, int whereto, int timeout_idx) e
     if not may_block(c):
         add_null(c)
         return 0
-    return block_for_keys(c, _argv_keys(c, 1, 1), timeout)
+    return block_for_keys(c, argv_keys(c, 1, 1), timeout)
 
 
 cdef int blmove_command(Client c) except -1:
@@ -823,7 +800,7 @@ cdef int blmpop_command(Client c) except -1:
         count = 1
     if not get_timeout_or_reply(c, 1, &timeout):
         return 0
-    k = _first_list(c, 3, <int>numkeys)
+    k = first_ready_key(c, 3, <int>numkeys, OBJ_LIST)
     if k == -2:
         return 0
     if k >= 0:
@@ -831,7 +808,7 @@ cdef int blmpop_command(Client c) except -1:
     if not may_block(c):
         add_null_array(c)
         return 0
-    return block_for_keys(c, _argv_keys(c, 3, <int>numkeys), timeout)
+    return block_for_keys(c, argv_keys(c, 3, <int>numkeys), timeout)
 
 
 # ---- DEBUG and DIGEST helpers (Python, not on any hot path) -----------------------------------

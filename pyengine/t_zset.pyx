@@ -105,7 +105,8 @@ from pyengine.db cimport (lookup_read, lookup_write, db_add, db_delete, set_key,
 from pyengine.scan cimport (scan_opts, scan_batch, parse_scan_cursor, parse_scan_opts,
                             scan_batch_init, scan_batch_add, scan_batch_next, scan_batch_free,
                             scan_dict)
-from pyengine.blocked cimport may_block, may_serve_from, block_for_keys, get_timeout_or_reply
+from pyengine.blocked cimport (may_block, block_for_keys, get_timeout_or_reply, first_ready_key,
+                              argv_keys)
 from pyengine.pubsub cimport notify_keyspace_event, NOTIFY_ZSET, NOTIFY_GENERIC
 from pyengine.msgs cimport (MSG_WRONGTYPE, MSG_MUST_BE_POSITIVE, MSG_ZADD_XX_NX, MSG_ZADD_GT_LT_NX,
                             MSG_ZADD_INCR_PAIR, MSG_ZSCORE_NAN, MSG_ZRANGE_NOT_FLOAT,
@@ -1660,30 +1661,6 @@ cdef int zmpop_command(Client c) except -1:
 # ready" rather than WRONGTYPE (Redis 7.0 serves blocked clients only from a
 # sorted set).
 
-cdef int _first_zset(Client c, int first, int numkeys) noexcept:
-    """Index of the first argv key among argv[first:first+numkeys] holding a
-    sorted set, -1 when none does, -2 after a WRONGTYPE reply."""
-    cdef int k
-    cdef robj* o
-    for k in range(first, first + numkeys):
-        if not may_serve_from(c, k):
-            continue
-        o = lookup_write(c, c.argv[k], c.argvlen[k])
-        if o == NULL:
-            continue
-        if o.type != OBJ_ZSET:
-            if c.reprocessing:
-                continue
-            check_type(c, o, OBJ_ZSET)
-            return -2
-        return k
-    return -1
-
-
-cdef list _argv_keys(Client c, int first, int numkeys):
-    return [PyBytes_FromStringAndSize(c.argv[k], c.argvlen[k]) for k in range(first, first + numkeys)]
-
-
 cdef int _blocking_zpop(Client c, int first, int numkeys, int timeout_idx, bint pop_max,
                         long long count, bint nested) except -1:
     """The shared body: BZPOPMIN/BZPOPMAX (count -1, flat [key, m, s]) and
@@ -1692,7 +1669,7 @@ cdef int _blocking_zpop(Client c, int first, int numkeys, int timeout_idx, bint 
     cdef int k
     if not get_timeout_or_reply(c, timeout_idx, &timeout):
         return 0
-    k = _first_zset(c, first, numkeys)
+    k = first_ready_key(c, first, numkeys, OBJ_ZSET)
     if k == -2:
         return 0
     if k >= 0:
@@ -1700,7 +1677,7 @@ cdef int _blocking_zpop(Client c, int first, int numkeys, int timeout_idx, bint 
     if not may_block(c):
         add_null_array(c)
         return 0
-    return block_for_keys(c, _argv_keys(c, first, numkeys), timeout)
+    return block_for_keys(c, argv_keys(c, first, numkeys), timeout)
 
 
 cdef int bzpopmin_command(Client c) except -1:
