@@ -193,6 +193,7 @@ class Aof:
         self.last_rewrite_status = "ok"
         self.last_rewrite_secs = -1
         self.last_write_status = "ok"
+        self.write_error = None        # MISCONF text while the last write failed
         self.rewrites = 0
         self.base_size = 0
         self.current_size = 0
@@ -445,21 +446,29 @@ class Aof:
         try:
             n = propagate.write_buffer(self.srv, self.fd)
         except OSError as e:
+            reason = os.strerror(e.errno)
             if self.last_write_status == "ok":
-                self.instance.log("warning", "Error writing to the AOF file: %s" % e.strerror)
-            self.last_write_status = "err"
+                self.instance.log("warning", "Error writing to the AOF file: %s" % reason)
             if self.config["appendfsync"] == "always":
                 self.instance.log("warning", "Can't recover from AOF write error when the AOF "
                                   "fsync policy is 'always'. Exiting...")
                 os._exit(1)
+            # like Redis, refuse writes until a write succeeds again
+            self._set_write_status("err", reason)
             return
         if self.last_write_status != "ok":
             self.instance.log("warning", "AOF write error looks solved, Redis can write again.")
-            self.last_write_status = "ok"
+            self._set_write_status("ok", None)
         self.current_size += n
         self.unsynced = True
         if self.config["appendfsync"] == "always":
             self._fsync_now()
+
+    def _set_write_status(self, status, strerror):
+        self.last_write_status = status
+        self.write_error = (None if strerror is None else
+                            b"MISCONF Errors writing to the AOF file: " + strerror.encode())
+        self.instance.persistence._update_disk_error()
 
     def _fsync_now(self):
         with self.fsync_lock:
@@ -568,6 +577,8 @@ class Aof:
         self.state = AOF_OFF
         self.srv.propagating = False
         propagate.discard_buffer(self.srv)
+        if self.write_error is not None:
+            self._set_write_status("ok", None)     # no AOF, no AOF error
 
     def shutdown(self):
         """Server shutdown: everything written and fsynced."""

@@ -226,6 +226,7 @@ cdef class Server:
     cdef obuf_limit obuf_limits[3]           # client-output-buffer-limit per OBUF_CLASS_*
     # persistence (pyengine/rdb.pyx, pyengine/persist.py)
     cdef public bint disk_error              # MISCONF: the last bgsave failed, writes refused
+    cdef public object disk_error_msg        # ... its text when not the RDB one (AOF write error)
     cdef public int sanitize_payload         # sanitize-dump-payload: 0 no, 1 yes, 2 clients
     cdef public bint rdb_compression         # rdbcompression (DUMP and files)
     cdef public bint skip_checksum_validation   # DEBUG SET-SKIP-CHECKSUM-VALIDATION

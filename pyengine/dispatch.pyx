@@ -225,7 +225,10 @@ cdef int _process_command(Client c) except -1:
             _reject(c, cmd, MSG_OOM, len(MSG_OOM))
             return 0
     if srv.disk_error and _denied_by_disk_error(c, cmd, flags):
-        _reject(c, cmd, MSG_MISCONF, strlen(MSG_MISCONF))
+        if srv.disk_error_msg is None:
+            _reject(c, cmd, MSG_MISCONF, strlen(MSG_MISCONF))
+        else:                               # the AOF could not be written
+            _reject(c, cmd, srv.disk_error_msg, len(srv.disk_error_msg))
         return 0
     if c.flags & CLIENT_PUBSUB and c.resp == 2 and not cmd.allowed_when_subscribed:
         msg = (b"ERR Can't execute '" + cmd.fullname.encode() + b"': only (P|S)SUBSCRIBE / "

@@ -236,8 +236,12 @@ class Persistence:
     def _update_disk_error(self):
         """writeCommandsDeniedByDiskError, kept as a flag the dispatcher tests."""
         cfg = self.inst.config
-        self.inst.srv.disk_error = bool(cfg["stop-writes-on-bgsave-error"] and cfg["save"] and
-                                        not self.lastbgsave_ok)
+        srv = self.inst.srv
+        rdb = bool(cfg["stop-writes-on-bgsave-error"] and cfg["save"] and not self.lastbgsave_ok)
+        aof = getattr(self.inst, "aof", None)
+        aof_error = aof.write_error if aof is not None else None
+        srv.disk_error = rdb or aof_error is not None
+        srv.disk_error_msg = None if rdb else aof_error
 
     def _set_bgsave_status(self, ok):
         self.lastbgsave_ok = ok

@@ -387,3 +387,31 @@ def test_debug_loadaof_reloads_from_the_file(datadir):
         assert srv.call("FCALL", "nosuch", "0").startswith(b"-")
     finally:
         srv.stop()
+
+
+def test_write_error_refuses_writes_until_the_aof_can_be_written(datadir):
+    """appendfsync everysec: a failed AOF write (here the disk is full)
+    makes writes fail with Redis's MISCONF error, reads still work, and
+    everything is accepted again once a write succeeds."""
+    import pyengine
+    e = pyengine.Engine(appendonly=True, appendfsync="everysec", dir=datadir)
+    aof = e.instance.aof
+    saved = os.dup(aof.fd)
+    full = os.open("/dev/full", os.O_WRONLY)
+    try:
+        os.dup2(full, aof.fd)
+        e.execute("SET", "lost?", "1")        # its AOF write fails after the reply
+        with pytest.raises(pyengine.ResponseError,
+                           match="MISCONF Errors writing to the AOF file: No space left"):
+            e.execute("SET", "k", "v")
+        assert e.execute("GET", "lost?") == b"1"
+        assert b"aof_last_write_status:err" in e.execute("INFO", "persistence")
+        os.dup2(saved, aof.fd)
+        e.instance.cron()                     # retries the write
+        assert e.execute("SET", "k", "v") == "OK"
+    finally:
+        os.close(full)
+        os.close(saved)
+    aof.shutdown()
+    reloaded = pyengine.Engine(appendonly=True, dir=datadir)
+    assert reloaded.execute("MGET", "lost?", "k") == [b"1", b"v"]
