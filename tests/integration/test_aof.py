@@ -31,6 +31,9 @@ def _need(binary):
         pytest.skip(msg)
 
 
+_STARTED = []          # every Server of the running test, stopped at its end
+
+
 class Server:
     """A server process on ``datadir`` that survives its own restarts."""
 
@@ -51,6 +54,7 @@ class Server:
         log = open(self.logpath, "a")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        _STARTED.append(self)
         if check:
             wait_for_port(self.port, self.proc)
         return self
@@ -84,6 +88,8 @@ class Server:
 def datadir():
     d = tempfile.mkdtemp(prefix="pe-aof-")
     yield d
+    while _STARTED:                   # whatever a failing test left running
+        _STARTED.pop().stop(signal.SIGKILL)
     shutil.rmtree(d, ignore_errors=True)
 
 
@@ -174,12 +180,17 @@ def test_truncated_tail_is_cut_back_or_refused(datadir):
     with open(incr, "ab") as f:
         f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1")         # a write cut short by a crash
     refusing = Server(datadir, args=["--aof-load-truncated", "no"]).start(check=False)
-    assert refusing.proc.wait(20) == 1
+    try:
+        assert refusing.proc.wait(20) == 1
+    finally:
+        refusing.stop(signal.SIGKILL)
     assert "Unexpected end of file reading the append only file" in refusing.log()
     srv.start()
-    assert srv.call("MGET", "a", "b", "c") == b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
-    assert "loaded anyway because aof-load-truncated is enabled" in srv.log()
-    srv.stop()
+    try:
+        assert srv.call("MGET", "a", "b", "c") == b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+        assert "loaded anyway because aof-load-truncated is enabled" in srv.log()
+    finally:
+        srv.stop()
     assert os.path.getsize(incr) == whole
 
 
@@ -207,7 +218,10 @@ def test_damaged_file_stops_startup(datadir):
         f.seek(0)
         f.write(b"!")
     bad = Server(datadir).start(check=False)
-    assert bad.proc.wait(20) == 1
+    try:
+        assert bad.proc.wait(20) == 1
+    finally:
+        bad.stop(signal.SIGKILL)
     assert "Bad file format reading the append only file" in bad.log()
 
 
@@ -223,7 +237,10 @@ def test_damage_in_the_middle_stops_startup(datadir, damage, message):
     with open(incr, "ab") as f:
         f.write(damage + b"*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n")
     bad = Server(datadir).start(check=False)
-    assert bad.proc.wait(20) == 1
+    try:
+        assert bad.proc.wait(20) == 1
+    finally:
+        bad.stop(signal.SIGKILL)
     assert message in bad.log()
 
 
