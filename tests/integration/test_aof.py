@@ -410,6 +410,14 @@ def test_write_error_refuses_writes_until_the_aof_can_be_written(datadir):
     """appendfsync everysec: a failed AOF write (here the disk is full)
     makes writes fail with Redis's MISCONF error, reads still work, and
     everything is accepted again once a write succeeds."""
+    cwd = os.getcwd()                 # an engine's dir option chdirs the process
+    try:
+        _write_error_round(datadir)
+    finally:
+        os.chdir(cwd)
+
+
+def _write_error_round(datadir):
     import pyengine
     e = pyengine.Engine(appendonly=True, appendfsync="everysec", dir=datadir)
     aof = e.instance.aof
