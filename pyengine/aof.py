@@ -40,7 +40,7 @@ import time
 from engine import dict as _edict
 from pyengine import core, dispatch, propagate
 from pyengine.persist import Persistence
-from engine.resp import ReplyReader, ReplyError
+from engine.resp import ReplyReader, ReplyError, encode_command
 
 AOF_OFF, AOF_ON, AOF_WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64            # elements per RPUSH/SADD/... in a rewrite
@@ -809,15 +809,6 @@ class Aof:
 
 # ---- the dataset as commands (aof-use-rdb-preamble no) -------------------------------------------
 
-def _resp(argv):
-    out = [b"*%d\r\n" % len(argv)]
-    for a in argv:
-        if type(a) is not bytes:
-            a = str(a).encode() if not isinstance(a, (bytes, bytearray)) else bytes(a)
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
 class RewriteWriter:
     """Writes the commands that rebuild the dataset (Redis's
     rewriteAppendOnlyFile): per database SELECT, then per key its
@@ -843,7 +834,7 @@ class RewriteWriter:
         return v
 
     def emit(self, *argv):
-        self.f.write(_resp(argv))
+        self.f.write(encode_command(*argv))
 
     def write_dataset(self):
         srv = self.instance.srv
